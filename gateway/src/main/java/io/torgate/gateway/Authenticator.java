@@ -1,0 +1,26 @@
+package io.torgate.gateway;
+
+/**
+ * Checks a user's password. The user is the account part of the username, after the routing options have
+ * been parsed off. Implementations must not log the password and should compare in constant time.
+ */
+public interface Authenticator {
+
+    /** No users configured: any password is accepted and the user part is only a label. */
+    Authenticator NONE = new Authenticator() {
+        @Override
+        public boolean usersConfigured() {
+            return false;
+        }
+
+        @Override
+        public boolean authenticate(String user, String password) {
+            return true;
+        }
+    };
+
+    /** When false, NO AUTH is offered (loopback only) and any password is accepted. */
+    boolean usersConfigured();
+
+    boolean authenticate(String user, String password);
+}

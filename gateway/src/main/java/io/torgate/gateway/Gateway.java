@@ -1,0 +1,41 @@
+package io.torgate.gateway;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * A running gateway: one listener that speaks SOCKS5 and HTTP CONNECT, relaying each tunnel to the upstream
+ * its {@link Router} names.
+ */
+public interface Gateway extends AutoCloseable {
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws GatewayStartException when the config is unsafe (e.g. a non-loopback listener with no users)
+     *                               or the address cannot be bound; the message says why
+     */
+    static Gateway start(GatewayConfig config) throws GatewayStartException {
+        // Implemented by the data-path work item.
+        throw new UnsupportedOperationException("not yet implemented");
+    }
+
+    /** The bound address (the real port when 0 was asked for). */
+    InetSocketAddress address();
+
+    /** Live tunnels. */
+    int activeTunnels();
+
+    /** Bytes of pooled direct memory in use by the gateway's allocator. */
+    long usedDirectMemory();
+
+    /** Stops accepting; live tunnels go on. */
+    void stopAccepting();
+
+    /** Stops accepting, waits up to {@code grace} for tunnels to end, then closes the rest and the event loops. */
+    void shutdown(Duration grace);
+
+    /** {@code shutdown(Duration.ZERO)}. */
+    @Override
+    void close();
+}
