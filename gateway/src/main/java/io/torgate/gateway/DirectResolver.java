@@ -20,9 +20,21 @@ final class DirectResolver implements AutoCloseable {
 
     private static final int THREADS = 4;
 
+    /** A blocking name lookup (the JDK's, or a fake in tests). */
+    @FunctionalInterface
+    interface Lookup {
+        InetAddress byName(String host) throws UnknownHostException;
+    }
+
+    private final Lookup lookup;
     private final ThreadPoolExecutor pool;
 
     DirectResolver() {
+        this(InetAddress::getByName);
+    }
+
+    DirectResolver(Lookup lookup) {
+        this.lookup = lookup;
         pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("torgate-direct-dns", true));
         pool.allowCoreThreadTimeOut(true);
@@ -31,7 +43,7 @@ final class DirectResolver implements AutoCloseable {
     CompletableFuture<InetAddress> resolve(String host) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return InetAddress.getByName(host);
+                return lookup.byName(host);
             } catch (UnknownHostException e) {
                 throw new CompletionException(e);
             }

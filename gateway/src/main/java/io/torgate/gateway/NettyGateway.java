@@ -49,13 +49,22 @@ final class NettyGateway implements Gateway {
     }
 
     static NettyGateway start(GatewayConfig config) throws GatewayStartException {
-        checkSafe(config);
+        return start(config, new DirectResolver());
+    }
+
+    /** With the direct-mode resolver given (tests use a fake one, so no test ever sends a DNS query). */
+    static NettyGateway start(GatewayConfig config, DirectResolver resolver) throws GatewayStartException {
+        try {
+            checkSafe(config);
+        } catch (GatewayStartException e) {
+            resolver.close();
+            throw e;
+        }
         Transport transport = Transport.select(config.nativeTransport());
         EventLoopGroup boss = transport.newGroup(1, "torgate-accept");
         EventLoopGroup workers = transport.newGroup(config.ioThreads(), "torgate-io");
         // The gateway's own pool, so usedDirectMemory() measures this gateway and nothing else in the JVM.
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
-        DirectResolver resolver = new DirectResolver();
         TunnelRegistry tunnels = new TunnelRegistry(config.maxTunnels(), config.maxTunnelsPerUser());
         GatewayContext gw = new GatewayContext(config, config.listener(), tunnels,
                 new UpstreamDialer(allocator, transport, config, resolver), new Redactor(config.logDestinations()),
