@@ -4,8 +4,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -24,16 +22,20 @@ final class HttpResponses {
     }
 
     static FullHttpResponse error(ByteBufAllocator alloc, int status, String proxyStatusError, String reason) {
+        // Header names in their usual capitalisation: people read these answers in curl -v output.
         String body = reason + "\n";
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(status), ByteBufUtil.writeUtf8(alloc, body));
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set("Content-Type", "text/plain; charset=utf-8")
+                .set("Content-Length", response.content().readableBytes())
+                .set("Connection", "close")
                 .set(PROXY_STATUS, proxyStatus(proxyStatusError, reason));
         if (status == 407) {
-            response.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, REALM_CHALLENGE);
+            response.headers().set("Proxy-Authenticate", REALM_CHALLENGE);
+        } else if (status == 405) {
+            // RFC 9110 §15.5.6: a 405 lists the methods the target does support.
+            response.headers().set("Allow", "CONNECT");
         }
         return response;
     }
