@@ -67,6 +67,13 @@ final class ConnectingHandler extends HoldInbound implements ConnectAttempt.Outc
         tunnel.start();
         client.flush();
         upstream.flush();
+        // An EOF that came in while connecting is passed on now, after the data that preceded it.
+        if (upstreamHold.inputShutdown()) {
+            tunnel.inputEnded(false);
+        }
+        if (inputShutdown()) {
+            tunnel.inputEnded(true);
+        }
         client.config().setAutoRead(upstream.isWritable());
         upstream.config().setAutoRead(client.isWritable());
     }

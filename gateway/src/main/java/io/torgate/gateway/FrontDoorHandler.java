@@ -31,7 +31,8 @@ abstract class FrontDoorHandler<T> extends SimpleChannelInboundHandler<T> {
         }
         HandshakeTracker tracker = ctx.pipeline().get(HandshakeTracker.class);
         if (tracker != null) {
-            tracker.failed("error");
+            // A reset is the client going away, the same as a close; anything else is our problem.
+            tracker.failed(cause instanceof IOException ? "client_closed" : "error");
         }
         ctx.close();
     }

@@ -3,6 +3,7 @@ package io.torgate.gateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -97,6 +98,20 @@ final class HandshakeTracker extends ChannelInboundHandlerAdapter {
     void abandoned() {
         finished = true;
         cancelTimeout();
+    }
+
+    /**
+     * Client channels allow half-closure (for the tunnel's sake), so a client that goes away mid-handshake shows
+     * up as an input shutdown rather than an inactive channel. It can never finish the handshake: close.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent && !finished) {
+            failed("client_closed");
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

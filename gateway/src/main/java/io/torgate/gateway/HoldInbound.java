@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -19,6 +20,7 @@ class HoldInbound extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HoldInbound.class);
 
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private boolean inputShutdown;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -32,6 +34,20 @@ class HoldInbound extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // Swallowed: nobody downstream wants it until the relay starts.
+    }
+
+    /** The peer's EOF came in before the relay: remembered so the relay can pass it on as a half-close. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true;
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    boolean inputShutdown() {
+        return inputShutdown;
     }
 
     /** Writes (without flushing) everything held to {@code target}, in arrival order; returns the byte count. */
