@@ -144,8 +144,10 @@ final class ConnectAttempt {
         }
         gw.listener().upstreamFailed(failure.reply());
         route.observer().failed(failure.reply(), cause);
+        // Exception messages name the address they failed on, so they are logged only with destinations.
         log.debug("Upstream {} failed for {}: {} ({})", route, gw.redactor().destination(request.destination()),
-                failure.reply(), cause == null ? "" : cause.toString());
+                failure.reply(), gw.config().logDestinations() || cause == null ? String.valueOf(cause)
+                        : cause.getClass().getSimpleName() + ": " + failure.detail());
         finish(failure);
     }
 

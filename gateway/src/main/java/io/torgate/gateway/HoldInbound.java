@@ -81,7 +81,8 @@ class HoldInbound extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("Closing {} before the relay started: {}", ctx.channel(), cause.toString());
+        // Not the channel itself: its toString names the remote address, i.e. possibly the destination.
+        log.debug("Closing a connection before its relay started: {}", cause.getClass().getSimpleName());
         ctx.close();
     }
 }

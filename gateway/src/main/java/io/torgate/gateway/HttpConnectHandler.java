@@ -134,7 +134,8 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, int status, String error, String detail) {
-        log.debug("HTTP client {} refused ({}): {}", ctx.channel().remoteAddress(), status, detail);
+        log.debug("HTTP client {} refused ({}): {}", ctx.channel().remoteAddress(), status,
+                "bad_target".equals(reason) ? gw.redactor().destination(detail) : detail);
         tracker(ctx).failed(reason);
         answer(ctx, status, error, detail);
     }

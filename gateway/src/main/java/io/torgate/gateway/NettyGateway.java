@@ -107,7 +107,7 @@ final class NettyGateway implements Gateway {
     }
 
     /** Refuses configurations that would run an open proxy. */
-    private static void checkSafe(GatewayConfig config) throws GatewayStartException {
+    static void checkSafe(GatewayConfig config) throws GatewayStartException {
         InetSocketAddress listen = config.listen();
         if (listen.isUnresolved()) {
             throw new GatewayStartException("listen address '" + listen.getHostString()
