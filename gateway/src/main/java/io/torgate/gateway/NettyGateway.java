@@ -142,7 +142,10 @@ final class NettyGateway implements Gateway {
 
     @Override
     public void stopAccepting() {
-        serverChannel.close().awaitUninterruptibly();
+        ChannelFuture closed = serverChannel.close();
+        if (!onOwnEventLoop()) {
+            closed.awaitUninterruptibly(); // so a caller can rely on new connections being refused afterwards
+        }
     }
 
     @Override

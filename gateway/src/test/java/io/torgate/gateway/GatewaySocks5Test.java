@@ -110,8 +110,8 @@ class GatewaySocks5Test {
     @Test
     void curlSocks5HostnameFetchesThroughTheGateway() throws Exception {
         try (TestHttpServer http = new TestHttpServer("hello from upstream")) {
-            Curl.Result result = Curl.run("-x", "socks5h://alice:s3cret@127.0.0.1:" + gateway.address().getPort(),
-                    "http://localhost:" + http.port() + "/");
+            Curl.Result result = Curl.run("--socks5-hostname", "127.0.0.1:" + gateway.address().getPort(),
+                    "--proxy-user", "alice:s3cret", "http://localhost:" + http.port() + "/");
             assertThat(result.stderr()).isEmpty();
             assertThat(result.exitCode()).isZero();
             assertThat(result.stdout()).isEqualTo("hello from upstream");
