@@ -1,6 +1,8 @@
 package io.torgate.control;
 
+import io.torgate.gateway.DirectRouter;
 import io.torgate.gateway.Router;
+import io.torgate.gateway.Socks5ChainRouter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -15,7 +17,11 @@ public sealed interface Upstream {
     /** How the upstream is written on the command line and in the start-up line. */
     String describe();
 
-    /** The gateway router that sends tunnels to this upstream. */
+    /**
+     * The gateway router that sends tunnels to this upstream.
+     *
+     * @throws IllegalArgumentException when the upstream cannot be used (e.g. its host does not resolve)
+     */
     Router router();
 
     /** Dial every destination directly (no anonymity: for tests and development). */
@@ -27,7 +33,7 @@ public sealed interface Upstream {
 
         @Override
         public Router router() {
-            throw new UnsupportedOperationException("TEMPORARY: wired to DirectRouter when gateway-core is merged");
+            return new DirectRouter();
         }
     }
 
@@ -40,9 +46,17 @@ public sealed interface Upstream {
             }
         }
 
-        /** The proxy's address, resolved now (it is operator configuration, not a client's destination). */
+        /**
+         * The proxy's address, resolved now (it is operator configuration, not a client's destination).
+         *
+         * @throws IllegalArgumentException when the host does not resolve
+         */
         public InetSocketAddress address() {
-            return new InetSocketAddress(host, port);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("upstream " + describe() + ": unknown host '" + host + "'");
+            }
+            return address;
         }
 
         @Override
@@ -52,7 +66,7 @@ public sealed interface Upstream {
 
         @Override
         public Router router() {
-            throw new UnsupportedOperationException("TEMPORARY: wired to Socks5ChainRouter when gateway-core is merged");
+            return new Socks5ChainRouter(address());
         }
     }
 

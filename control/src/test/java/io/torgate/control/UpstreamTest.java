@@ -28,6 +28,22 @@ class UpstreamTest {
         assertThat(u.describe()).isEqualTo(value);
     }
 
+    @Test
+    void routers() {
+        assertThat(Upstream.parse("direct").router()).isInstanceOf(io.torgate.gateway.DirectRouter.class);
+        assertThat(Upstream.parse("socks5://127.0.0.1:9050").router())
+                .isInstanceOf(io.torgate.gateway.Socks5ChainRouter.class)
+                .hasToString("Socks5ChainRouter[127.0.0.1:9050]");
+    }
+
+    @Test
+    void unresolvableSocks5HostIsNamedWhenTheRouterIsMade() {
+        Upstream u = Upstream.parse("socks5://no.such.host.invalid:9050");
+        assertThatThrownBy(u::router)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("upstream socks5://no.such.host.invalid:9050: unknown host 'no.such.host.invalid'");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "ftp://x                  | 'ftp://x' is not an upstream; use direct or socks5://HOST:PORT",

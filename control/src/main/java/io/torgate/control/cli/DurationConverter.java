@@ -29,4 +29,19 @@ final class DurationConverter implements ITypeConverter<Duration> {
             default -> Duration.ofHours(n);
         };
     }
+
+    /** The inverse, for messages and logs: the largest whole unit, e.g. 300 s is {@code 5m}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
 }

@@ -136,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
         }
         checkFlagCombinations();
         Authenticator authenticator = authenticator();
-        GatewayConfig config = gatewayConfig(upstream.router(), authenticator);
+        GatewayConfig config = gatewayConfig(router(), authenticator);
 
         Gateway gateway;
         try {
@@ -155,7 +155,8 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
 
         String signal = stop.await();
-        log.info("{}: stopping; live tunnels get up to {} to finish", signal, shutdownGrace);
+        log.info("{}: stopping; live tunnels get up to {} to finish", signal,
+                DurationConverter.format(shutdownGrace));
         gateway.shutdown(shutdownGrace);
         try {
             Runtime.getRuntime().removeShutdownHook(safetyNet);
@@ -164,6 +165,14 @@ final class RunCommand implements Callable<Integer> {
         }
         log.info("stopped");
         return ExitCodes.OK;
+    }
+
+    private Router router() {
+        try {
+            return upstream.router();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private Authenticator authenticator() {

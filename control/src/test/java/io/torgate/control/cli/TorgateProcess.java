@@ -30,6 +30,7 @@ final class TorgateProcess implements AutoCloseable {
     private final StringBuffer stdout = new StringBuffer();
     private final StringBuffer stderr = new StringBuffer();
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final List<Thread> pumps = new ArrayList<>();
 
     private TorgateProcess(Process process) {
         this.process = process;
@@ -40,6 +41,10 @@ final class TorgateProcess implements AutoCloseable {
     static TorgateProcess start(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // Netty reports any leaked buffer in the log; the tests assert there is no such report.
+                "-Dio.netty.leakDetection.level=paranoid",
+                // The production logging config, not a logback-test.xml that the test class path may carry.
+                "-Dlogback.configurationFile=logback.xml",
                 "-cp", System.getProperty("java.class.path"),
                 "io.torgate.control.Main"));
         command.addAll(List.of(args));
@@ -67,6 +72,7 @@ final class TorgateProcess implements AutoCloseable {
         }, name);
         t.setDaemon(true);
         t.start();
+        pumps.add(t);
     }
 
     /** Waits for the start-up line and returns the real bound port. */
@@ -83,12 +89,18 @@ final class TorgateProcess implements AutoCloseable {
     int awaitExit(Duration timeout) throws InterruptedException {
         boolean ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(ended).as("torgate ended within %s; stderr:\n%s", timeout, stderr).isTrue();
+        for (Thread pump : pumps) {
+            pump.join(timeout.toMillis()); // the pipes close with the process; this collects their last lines
+        }
         return process.exitValue();
     }
 
-    /** SIGTERM (what {@link Process#destroy()} sends on Linux). */
+    /**
+     * SIGTERM. Through the {@link ProcessHandle}: {@link Process#destroy()} sends the same signal but also closes
+     * our ends of the pipes, which would lose the log lines written while stopping.
+     */
     void terminate() {
-        process.destroy();
+        assertThat(process.toHandle().destroy()).isTrue();
     }
 
     /** SIGINT, as Ctrl-C sends. */
