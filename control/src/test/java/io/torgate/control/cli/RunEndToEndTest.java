@@ -1,6 +1,7 @@
 package io.torgate.control.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
@@ -10,6 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +34,9 @@ class RunEndToEndTest {
 
     private HttpServer web;
     private String url;
+    /** Requests to /hold wait for this, so a tunnel stays busy for as long as a test needs. */
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch holding = new CountDownLatch(1);
 
     @BeforeEach
     void startWebServer() throws Exception {
@@ -37,13 +47,26 @@ class RunEndToEndTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        web.createContext("/hold", exchange -> {
+            holding.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        web.setExecutor(Executors.newCachedThreadPool());
         web.start();
         url = "http://127.0.0.1:" + web.getAddress().getPort() + "/page";
     }
 
     @AfterEach
     void stopWebServer() {
+        release.countDown();
         web.stop(0);
+        ((ExecutorService) web.getExecutor()).shutdownNow();
     }
 
     @Test
@@ -93,6 +116,29 @@ class RunEndToEndTest {
             torgate.interrupt();
             assertThat(torgate.awaitExit(STOP)).as(torgate.stderr()).isZero();
             assertThat(torgate.stderr()).contains("SIGINT: stopping").doesNotContain("s3cret").doesNotContain("LEAK");
+        }
+    }
+
+    @Test
+    void aSecondSignalWhileDrainingStopsAtOnce() throws Exception {
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0", "--shutdown-grace", "1h")) {
+            int port = torgate.awaitListeningPort(START);
+            CompletableFuture<Curl.Result> busy = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Curl.run("--socks5-hostname", "127.0.0.1:" + port, url.replace("/page", "/hold"));
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the tunnel reached the web server").isTrue();
+
+            torgate.terminate();
+            await().atMost(STOP).until(() -> torgate.stderr().contains("SIGTERM: stopping"));
+            assertThat(torgate.isAlive()).as("still draining the live tunnel").isTrue();
+
+            torgate.terminate();
+            assertThat(torgate.awaitExit(STOP)).isEqualTo(128 + 15);
+            assertThat(busy.get(30, TimeUnit.SECONDS).exitCode()).as("the cut tunnel fails in curl").isNotZero();
         }
     }
 

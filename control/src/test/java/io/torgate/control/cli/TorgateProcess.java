@@ -110,6 +110,10 @@ final class TorgateProcess implements AutoCloseable {
         assertThat(kill.exitValue()).isZero();
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     String stdout() {
         return stdout.toString();
     }
