@@ -1,0 +1,204 @@
+package io.torgate.control.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.torgate.control.Upstream;
+import io.torgate.gateway.Authenticator;
+import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.Router;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/** Parsing and exit statuses of the command line, in process (nothing here starts a gateway). */
+class CliTest {
+
+    private static final Router NO_ROUTER = request -> CompletableFuture.failedFuture(new AssertionError("unused"));
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int execute(String... args) {
+        return Cli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private static RunCommand parseRun(String... args) {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs(args);
+        return run;
+    }
+
+    @Test
+    void runHelpListsEveryFlagWithItsDefaultAndExitsZero() {
+        assertThat(execute("run", "--help")).isEqualTo(ExitCodes.OK);
+        String help = out.toString();
+        for (String flag : List.of("--upstream=UPSTREAM", "--socks=HOST:PORT", "--users=FILE",
+                "--handshake-timeout=DURATION", "--connect-timeout=DURATION", "--idle-timeout=DURATION",
+                "--max-tunnels=N", "--max-tunnels-per-user=N", "--write-buffer-low=BYTES",
+                "--write-buffer-high=BYTES", "--io-threads=N", "--no-native-transport", "--shutdown-grace=DURATION",
+                "--log-destinations", "--debug", "--help")) {
+            assertThat(help).contains(flag);
+        }
+        for (String shownDefault : List.of("Default: direct", "Default: 127.0.0.1:1080", "Default: 10s",
+                "Default: 60s", "Default: 5m", "Default: 20000", "Default: 32768", "Default: 65536", "Default: 5s")) {
+            assertThat(help).contains(shownDefault);
+        }
+        assertThat(help).contains("Exit status: 0 clean stop, 1 runtime failure");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void topLevelHelpListsTheRunCommand() {
+        assertThat(execute("--help")).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("Usage: torgate").contains("run");
+        assertThat(execute("help", "run")).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("Usage: torgate run");
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        assertThat(execute()).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("Missing command: run, help").contains("Try 'torgate --help'");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        assertThat(execute("start")).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("'start'");
+    }
+
+    @Test
+    void defaultsAreGatewayConfigDefaults() {
+        GatewayConfig fromCli = parseRun().gatewayConfig(NO_ROUTER, Authenticator.NONE);
+        GatewayConfig defaults = GatewayConfig.builder().router(NO_ROUTER).build();
+        assertThat(fromCli.listen()).isEqualTo(defaults.listen());
+        assertThat(fromCli.handshakeTimeout()).isEqualTo(defaults.handshakeTimeout());
+        assertThat(fromCli.connectTimeout()).isEqualTo(defaults.connectTimeout());
+        assertThat(fromCli.idleTimeout()).isEqualTo(defaults.idleTimeout());
+        assertThat(fromCli.maxTunnels()).isEqualTo(defaults.maxTunnels());
+        assertThat(fromCli.maxTunnelsPerUser()).isEqualTo(defaults.maxTunnelsPerUser());
+        assertThat(fromCli.writeBufferLowWaterMark()).isEqualTo(defaults.writeBufferLowWaterMark());
+        assertThat(fromCli.writeBufferHighWaterMark()).isEqualTo(defaults.writeBufferHighWaterMark());
+        assertThat(fromCli.ioThreads()).isEqualTo(defaults.ioThreads());
+        assertThat(fromCli.nativeTransport()).isEqualTo(defaults.nativeTransport());
+        assertThat(fromCli.logDestinations()).isEqualTo(defaults.logDestinations());
+        assertThat(fromCli.authenticator()).isSameAs(Authenticator.NONE);
+        RunCommand run = parseRun();
+        assertThat(run.upstream).isEqualTo(new Upstream.Direct());
+        assertThat(run.usersFile).isNull();
+        assertThat(run.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
+        assertThat(run.debug).isFalse();
+    }
+
+    @Test
+    void everyFlagReachesTheConfig() {
+        RunCommand run = parseRun("--upstream", "socks5://127.0.0.1:9050", "--socks", "127.0.0.2:0",
+                "--users", "/etc/torgate/users.yaml", "--handshake-timeout", "500ms", "--connect-timeout", "2m",
+                "--idle-timeout", "1h", "--max-tunnels", "7", "--max-tunnels-per-user", "3",
+                "--write-buffer-low", "1024", "--write-buffer-high", "4096", "--io-threads", "2",
+                "--no-native-transport", "--shutdown-grace", "250ms", "--log-destinations", "--debug");
+        GatewayConfig c = run.gatewayConfig(NO_ROUTER, Authenticator.NONE);
+        assertThat(run.upstream).isEqualTo(new Upstream.Socks5("127.0.0.1", 9050));
+        assertThat(run.usersFile).isEqualTo(Path.of("/etc/torgate/users.yaml"));
+        assertThat(c.listen()).isEqualTo(new InetSocketAddress("127.0.0.2", 0));
+        assertThat(c.router()).isSameAs(NO_ROUTER);
+        assertThat(c.handshakeTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.connectTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.idleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.maxTunnels()).isEqualTo(7);
+        assertThat(c.maxTunnelsPerUser()).isEqualTo(3);
+        assertThat(c.writeBufferLowWaterMark()).isEqualTo(1024);
+        assertThat(c.writeBufferHighWaterMark()).isEqualTo(4096);
+        assertThat(c.ioThreads()).isEqualTo(2);
+        assertThat(c.nativeTransport()).isFalse();
+        assertThat(c.logDestinations()).isTrue();
+        assertThat(run.shutdownGrace).isEqualTo(Duration.ofMillis(250));
+        assertThat(run.debug).isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "[::1]:1080,     ::1,       1080",
+            "localhost:0,    127.0.0.1, 0",
+            "0.0.0.0:65535,  0.0.0.0,   65535",
+    })
+    void listenAddresses(String value, String host, int port) {
+        InetSocketAddress a = parseRun("--socks", value).listen;
+        assertThat(a.getAddress().getHostAddress()).isIn(host, "0:0:0:0:0:0:0:1");
+        assertThat(a.getPort()).isEqualTo(port);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--upstream | ftp://x     | Invalid value for option '--upstream': 'ftp://x' is not an upstream; use direct or socks5://HOST:PORT",
+            "--upstream | socks5://h  | Invalid value for option '--upstream': 'socks5://h' needs a host and a port",
+            "--socks    | 127.0.0.1   | Invalid value for option '--socks': '127.0.0.1' is not HOST:PORT",
+            "--socks    | :1080       | Invalid value for option '--socks': ':1080' is not HOST:PORT",
+            "--socks    | ::1:1080    | Invalid value for option '--socks': '::1:1080' is not HOST:PORT",
+            "--socks    | [::1]1080   | Invalid value for option '--socks': '[::1]1080' is not HOST:PORT",
+            "--socks    | h:port      | Invalid value for option '--socks': 'h:port' has port 'port', not a number",
+            "--socks    | h:65536     | Invalid value for option '--socks': 'h:65536' has port 65536, outside 0-65535",
+            "--socks    | no.such.host.invalid:1 | Invalid value for option '--socks': 'no.such.host.invalid:1' names an unknown host",
+            "--handshake-timeout | 10 | Invalid value for option '--handshake-timeout': '10' is not a duration",
+            "--connect-timeout   | 0s | Invalid value for option '--connect-timeout': '0s' must be more than zero",
+            "--idle-timeout      | 5min | Invalid value for option '--idle-timeout': '5min' is not a duration",
+            "--idle-timeout      | -5m  | Invalid value for option '--idle-timeout': '-5m' is not a duration",
+            "--shutdown-grace    | 1d   | Invalid value for option '--shutdown-grace': '1d' is not a duration",
+            "--max-tunnels          | -1  | Invalid value for option '--max-tunnels': '-1' must be 0 or more",
+            "--max-tunnels          | lots | Invalid value for option '--max-tunnels': 'lots' is not a whole number",
+            "--max-tunnels-per-user | 1.5 | Invalid value for option '--max-tunnels-per-user': '1.5' is not a whole number",
+            "--io-threads           | -2  | Invalid value for option '--io-threads': '-2' must be 0 or more",
+            "--write-buffer-low     | x   | Invalid value for option '--write-buffer-low': 'x' is not a whole number",
+            "--write-buffer-high    | 99999999999 | Invalid value for option '--write-buffer-high': '99999999999' is not a whole number",
+    })
+    void badValueExitsTwoNamingFlagAndValue(String flag, String value, String message) {
+        assertThat(execute("run", flag, value)).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains(message).contains("Try 'torgate run --help'");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"9, 8", "0, 8", "8, 0"})
+    void waterMarksOutOfOrderExitTwo(String low, String high) {
+        assertThat(execute("run", "--write-buffer-low", low, "--write-buffer-high", high))
+                .isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("Invalid values for --write-buffer-low " + low
+                + " and --write-buffer-high " + high + ": need 0 < low <= high");
+    }
+
+    @Test
+    void misspelledFlagGetsASuggestion() {
+        assertThat(execute("run", "--idle-timout", "5m")).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("Unknown options: '--idle-timout'").contains("--idle-timeout");
+    }
+
+    @Test
+    void missingFlagValueExitsTwo() {
+        assertThat(execute("run", "--socks")).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("Missing required parameter for option '--socks'");
+    }
+
+    @Test
+    void missingUsersFileExitsTwoNamingTheFile(@TempDir Path dir) {
+        Path missing = dir.resolve("users.yaml");
+        assertThat(execute("run", "--users", missing.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("torgate run: users file " + missing + ": no such file");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void badUsersFileExitsTwoNamingFileAndKey(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("users.yaml"), "users:\n  alice: {}\n");
+        assertThat(execute("run", "--users", file.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("users file " + file + ": users.alice.password: missing");
+    }
+}
