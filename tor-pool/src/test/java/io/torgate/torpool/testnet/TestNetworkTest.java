@@ -200,6 +200,28 @@ class TestNetworkTest {
     }
 
     @Test
+    @Order(7)
+    void relaysStayLeanWithoutGeoIpOrDirectoryCaches(TestNetwork net) throws Exception {
+        java.util.Map<Role, List<Long>> rssKb = new java.util.EnumMap<>(Role.class);
+        for (TestRelay r : net.relays()) {
+            rssKb.computeIfAbsent(r.role(), k -> new ArrayList<>()).add(vmRssKb(r.pid()));
+        }
+        log.info("VmRSS in kB by role: {}; tor client: {}", rssKb, vmRssKb(client.pid()));
+        // a relay that loaded the GeoIP tables or kept a directory cache would be well above this
+        assertThat(rssKb.get(Role.EXIT)).allMatch(kb -> kb < 50_000);
+        assertThat(rssKb.get(Role.MIDDLE)).allMatch(kb -> kb < 50_000);
+    }
+
+    private static long vmRssKb(long pid) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new AssertionError("no VmRSS for pid " + pid);
+    }
+
+    @Test
     @Order(10)
     void stoppingAnExitTakesItOutAndStartingItBringsItBack(TestNetwork net) throws Exception {
         TestRelay exit = net.exits().get(0);
