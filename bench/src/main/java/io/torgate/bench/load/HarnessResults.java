@@ -85,29 +85,40 @@ final class HarnessResults {
         return Stats.median(values);
     }
 
+    /** "Adds nothing measurable": at most this much extra median connect latency in front of a baseline. */
+    static final double ADDED_LATENCY_MS = 1.0;
+
+    /** The subject's median latency figure minus the baseline's (medians over the rounds). */
+    double addedLatency(String baseline, java.util.function.ToDoubleFunction<LoadClient.ConnRateResult> field) {
+        return connMedian(settings.subject(), field) - connMedian(baseline, field);
+    }
+
     List<Target> targets() {
         String me = settings.subject();
         List<Target> targets = new ArrayList<>();
         for (int s : bulk.keySet()) {
             double mine = bulkMedian(s, me);
-            for (String other : List.of("microsocks", "dante")) {
-                double theirs = bulkMedian(s, other);
-                if (!Double.isNaN(mine) && !Double.isNaN(theirs)) {
-                    targets.add(new Target("throughput " + s + " stream(s): " + me + " / " + other,
-                            mine / theirs, 1.0, true));
+            for (Baseline b : settings.baselines()) {
+                double theirs = bulkMedian(s, b.name());
+                if (!Double.isNaN(b.bulkAtLeast()) && !Double.isNaN(mine) && !Double.isNaN(theirs)) {
+                    targets.add(new Target("throughput " + s + " stream(s): " + me + " / " + b.name(),
+                            mine / theirs, b.bulkAtLeast(), true));
                 }
-            }
-            double direct = bulkMedian(s, Peer.DIRECT);
-            if (!Double.isNaN(mine) && !Double.isNaN(direct)) {
-                targets.add(new Target("throughput " + s + " stream(s): " + me + " / direct TCP",
-                        mine / direct, 0.5, true));
             }
         }
         double myRate = connMedian(me, LoadClient.ConnRateResult::connectionsPerSecond);
-        for (String other : List.of("microsocks", "dante")) {
-            double theirs = connMedian(other, LoadClient.ConnRateResult::connectionsPerSecond);
-            if (!Double.isNaN(myRate) && !Double.isNaN(theirs)) {
-                targets.add(new Target("connection rate: " + me + " / " + other, myRate / theirs, 1.0, true));
+        for (Baseline b : settings.baselines()) {
+            double theirs = connMedian(b.name(), LoadClient.ConnRateResult::connectionsPerSecond);
+            if (!Double.isNaN(b.connAtLeast()) && !Double.isNaN(myRate) && !Double.isNaN(theirs)) {
+                targets.add(new Target("connection rate: " + me + " / " + b.name(), myRate / theirs,
+                        b.connAtLeast(), true));
+            }
+        }
+        for (Baseline b : settings.baselines()) {
+            double added = addedLatency(b.name(), LoadClient.ConnRateResult::p50Millis);
+            if (b.latency() && !Double.isNaN(added)) {
+                targets.add(new Target("added p50 connect latency, ms: " + me + " vs " + b.name(), added,
+                        ADDED_LATENCY_MS, false));
             }
         }
         MemoryResult mem = memory.get(me);
@@ -241,21 +252,23 @@ final class HarnessResults {
                 .append(" interleaved rounds (the peer order rotates each round); figures are medians over the rounds\n\n");
 
         List<String> trafficPeers = settings.peers().stream().filter(Peer::trafficRuns).map(Peer::name).toList();
-        md.append("**Bulk throughput, MB/s** (10^6 bytes/s, sink → client through the peer; ")
+        md.append("**Bulk throughput, MB/s** (10^6 bytes/s, ").append(settings.workload())
+                .append(" → client through the peer; ")
                 .append(seconds(settings.bulkWarmup())).append(" warm-up, ").append(seconds(settings.bulkMeasure()))
                 .append(" measured per run)\n\n| streams |");
         trafficPeers.forEach(p -> md.append(' ').append(p).append(" |"));
-        md.append(" ").append(settings.subject()).append(" / microsocks | ").append(settings.subject())
-                .append(" / dante | ").append(settings.subject()).append(" / direct |\n|---|");
+        settings.baselines().forEach(b -> md.append(' ').append(settings.subject()).append(" / ").append(b.name())
+                .append(" |"));
+        md.append("\n|---|");
         trafficPeers.forEach(p -> md.append("---:|"));
-        md.append("---:|---:|---:|\n");
+        settings.baselines().forEach(b -> md.append("---:|"));
+        md.append('\n');
         for (int s : bulk.keySet()) {
             md.append("| ").append(s).append(" |");
-            trafficPeers.forEach(p -> md.append(' ').append(fmt(bulkMedian(s, p), 0)).append(" |"));
+            trafficPeers.forEach(p -> md.append(' ').append(fmt(bulkMedian(s, p), 1)).append(" |"));
             double mine = bulkMedian(s, settings.subject());
-            md.append(' ').append(ratio(mine, bulkMedian(s, "microsocks"))).append(" | ")
-                    .append(ratio(mine, bulkMedian(s, "dante"))).append(" | ")
-                    .append(ratio(mine, bulkMedian(s, Peer.DIRECT))).append(" |\n");
+            settings.baselines().forEach(b -> md.append(' ').append(ratio(mine, bulkMedian(s, b.name()))).append(" |"));
+            md.append('\n');
         }
         List<String> cpuPeers = trafficPeers.stream().filter(p -> settings.peers().stream()
                 .anyMatch(q -> q.name().equals(p) && q.cpu() != null)).toList();
@@ -275,7 +288,8 @@ final class HarnessResults {
         }
 
         md.append("\n**Connection rate** (").append(settings.connClients())
-                .append(" concurrent clients, each: connect, SOCKS5 CONNECT, 9-byte request, 8-byte answer, close; "
+                .append(" concurrent clients, each: connect, SOCKS5 CONNECT, one small request to ")
+                .append(settings.workload()).append(" and its answer, close; "
                         + "latency = connect call → SOCKS5 success reply)\n\n"
                         + "| peer | connections/s | p50 connect ms | p99 connect ms | CPU ms/connection | errors |\n"
                         + "|---|---:|---:|---:|---:|---:|\n");
@@ -309,7 +323,7 @@ final class HarnessResults {
         md.append("\n**Targets**\n\n| target | value | limit | met |\n|---|---:|---:|:---:|\n");
         for (Target t : targets()) {
             md.append("| ").append(t.what()).append(" | ").append(fmt(t.value(), 2)).append(" | ")
-                    .append(t.atLeast() ? "≥ " : "≤ ").append(fmt(t.limit(), 1)).append(" | ")
+                    .append(t.atLeast() ? "≥ " : "≤ ").append(fmt(t.limit(), 2)).append(" | ")
                     .append(t.met() ? "yes" : "**no**").append(" |\n");
         }
         if (!failures.isEmpty()) {

@@ -15,8 +15,10 @@ import java.util.Map;
  */
 record HarnessSettings(
         InetSocketAddress sink,
+        Workload workload,
         List<Peer> peers,
         String subject,
+        List<Baseline> baselines,
         java.util.Set<String> scenarios,
         Duration peerWarmup,
         int rounds,
@@ -34,6 +36,12 @@ record HarnessSettings(
         List<InetAddress> sources,
         Map<String, String> notes) {
 
+    /** The targets: at least as fast as microsocks and Dante, at least half of direct TCP. */
+    static final List<Baseline> DEFAULT_BASELINES = List.of(
+            new Baseline("microsocks", 1.0, 1.0, false),
+            new Baseline("dante", 1.0, 1.0, false),
+            new Baseline(Peer.DIRECT, 0.5, Double.NaN, false));
+
     static final String BULK = "bulk";
     static final String CONN = "conn";
     static final String MEMORY = "memory";
@@ -41,6 +49,7 @@ record HarnessSettings(
     HarnessSettings {
         scenarios = java.util.Set.copyOf(scenarios);
         peers = List.copyOf(peers);
+        baselines = List.copyOf(baselines);
         streams = List.copyOf(streams);
         sources = List.copyOf(sources);
         notes = Map.copyOf(notes);
@@ -55,7 +64,8 @@ record HarnessSettings(
      * 1,16,256}, {@code --warmup}, {@code --measure}, {@code --conn-clients}, {@code --conn-warmup},
      * {@code --conn-measure}, {@code --max-connections}, {@code --idle-tunnels}, {@code --idle-parallelism},
      * {@code --idle-settle}, {@code --client-threads}, {@code --scenarios bulk,conn,memory}, {@code --peer-warmup} (unmeasured traffic per peer first), {@code --sources N} (127.0.0.1 … 127.0.0.N),
-     * {@code --note KEY=VALUE} (repeatable), {@code --subject NAME}.
+     * {@code --note KEY=VALUE} (repeatable), {@code --subject NAME}, {@code --baseline NAME:BULK:CONN[:latency]}
+     * (repeatable; default microsocks:1:1, dante:1:1, direct:0.5:-).
      */
     static HarnessSettings parse(Args a) throws UnknownHostException {
         List<Peer> peers = new ArrayList<>();
@@ -92,7 +102,14 @@ record HarnessSettings(
                 throw new IllegalArgumentException("--scenarios: unknown scenario '" + s + "'; known: bulk,conn,memory");
             }
         }
-        return new HarnessSettings(sink, peers, a.string("--subject", "torgate"), scenarios,
+        List<Baseline> baselines = new ArrayList<>();
+        for (String b : a.all("--baseline")) {
+            baselines.add(Baseline.parse(b));
+        }
+        if (baselines.isEmpty()) {
+            baselines = DEFAULT_BASELINES;
+        }
+        return new HarnessSettings(sink, Workload.SINK, peers, a.string("--subject", "torgate"), baselines, scenarios,
                 a.duration("--peer-warmup", Duration.ofSeconds(20)),
                 a.integer("--rounds", 5), streams,
                 a.duration("--warmup", Duration.ofSeconds(1)), a.duration("--measure", Duration.ofSeconds(3)),

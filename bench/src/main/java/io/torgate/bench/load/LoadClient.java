@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The load generator: Netty client connections to the sink, through a peer's SOCKS5 port or straight. Every
+ * The load generator: Netty client connections to the target (the sink, or another server the {@link Workload}
+ * speaks to), through a peer's SOCKS5 port or straight. Every
  * scenario is bounded in time and in connection count, and closes every connection it opened before returning.
  */
 final class LoadClient implements AutoCloseable {
@@ -32,6 +33,7 @@ final class LoadClient implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final InetSocketAddress sink;
+    private final Workload workload;
     private final List<InetAddress> sources;
     private final AtomicInteger nextSource = new AtomicInteger();
 
@@ -39,9 +41,10 @@ final class LoadClient implements AutoCloseable {
      * @param sources local addresses to connect from, in turn (several 127.0.0.x spread the ports used); empty
      *                lets the kernel choose
      */
-    LoadClient(InetSocketAddress sink, int threads, List<InetAddress> sources) {
+    LoadClient(InetSocketAddress target, Workload workload, int threads, List<InetAddress> sources) {
         this.group = NettyTransport.group(threads, "load-client");
-        this.sink = sink;
+        this.sink = target;
+        this.workload = workload;
         this.sources = List.copyOf(sources);
     }
 
@@ -82,7 +85,7 @@ final class LoadClient implements AutoCloseable {
                 @Override
                 void opened(ChannelHandlerContext ctx) {
                     live.incrementAndGet();
-                    ctx.writeAndFlush(SinkProtocol.request(ctx.alloc(), SinkProtocol.DOWNLOAD, Long.MAX_VALUE));
+                    ctx.writeAndFlush(workload.bulkRequest(ctx.alloc()));
                     opened.countDown();
                 }
 
@@ -133,7 +136,7 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * {@code clients} loops, each: connect, SOCKS5 CONNECT, one 9-byte request and its 8-byte answer, the sink
+     * {@code clients} loops, each: connect, SOCKS5 CONNECT, one small request and its answer, the far end
      * closes, next. Connections that complete in the measuring window count; their connect latency (connect call
      * to SOCKS5 success reply; to TCP established when direct) gives p50/p99.
      */
@@ -155,7 +158,7 @@ final class LoadClient implements AutoCloseable {
 
                 @Override
                 void opened(ChannelHandlerContext ctx) {
-                    ctx.writeAndFlush(SinkProtocol.request(ctx.alloc(), SinkProtocol.PING, 42));
+                    ctx.writeAndFlush(workload.pingRequest(ctx.alloc()));
                 }
 
                 @Override
@@ -167,8 +170,8 @@ final class LoadClient implements AutoCloseable {
                 @Override
                 void ended(Throwable cause) {
                     long now = System.nanoTime();
-                    if (cause == null && answerBytes != SinkProtocol.ANSWER_BYTES) {
-                        cause = new IOException("answer of " + answerBytes + " bytes instead of 8");
+                    if (cause == null && !workload.pingAnswered(answerBytes)) {
+                        cause = new IOException("incomplete answer: " + answerBytes + " bytes");
                     }
                     recorder.record(now, cause == null ? connectLatencyNanos() : -1, cause);
                     group.execute(next[0]); // not recursively: a run of instant failures must not grow the stack
@@ -262,14 +265,14 @@ final class LoadClient implements AutoCloseable {
 
                 @Override
                 void opened(ChannelHandlerContext ctx) {
-                    ctx.writeAndFlush(SinkProtocol.request(ctx.alloc(), SinkProtocol.HOLD, 7));
+                    ctx.writeAndFlush(workload.holdRequest(ctx.alloc()));
                 }
 
                 @Override
                 void payload(ChannelHandlerContext ctx, ByteBuf data) {
                     answerBytes += data.readableBytes();
                     data.release();
-                    if (answerBytes == SinkProtocol.ANSWER_BYTES && !counted) {
+                    if (answerBytes == workload.holdAnswerBytes() && !counted) {
                         counted = true;
                         ready.countDown();
                         group.execute(next[0]);

@@ -34,7 +34,8 @@ public final class LoadHarness {
         HarnessResults results = new HarnessResults(settings);
         results.environment.putAll(Environment.describe());
         List<Peer> traffic = settings.peers().stream().filter(Peer::trafficRuns).toList();
-        try (LoadClient client = new LoadClient(settings.sink(), settings.clientThreads(), settings.sources())) {
+        try (LoadClient client = new LoadClient(settings.sink(), settings.workload(), settings.clientThreads(),
+                settings.sources())) {
             warmUp(client, traffic, results);
             for (int streams : settings.scenarios().contains(HarnessSettings.BULK) ? settings.streams()
                     : List.<Integer>of()) {

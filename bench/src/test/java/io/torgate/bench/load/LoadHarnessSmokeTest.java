@@ -41,8 +41,9 @@ class LoadHarnessSmokeTest {
             MemoryProbe inProcess = () -> StatsHostProbe.parse(TorgateStatsHost.statsLine(gateway));
             Peer torgate = new Peer("torgate", gateway.address(), inProcess,
                     new ProcessCpu(ProcessHandle.current().pid()), true);
-            HarnessSettings settings = new HarnessSettings(sink.address(), List.of(Peer.direct(), torgate),
-                    "torgate", java.util.Set.of("bulk", "conn", "memory"), Duration.ofMillis(500), 1, List.of(1, 4),
+            HarnessSettings settings = new HarnessSettings(sink.address(), Workload.SINK,
+                    List.of(Peer.direct(), torgate), "torgate", HarnessSettings.DEFAULT_BASELINES,
+                    java.util.Set.of("bulk", "conn", "memory"), Duration.ofMillis(500), 1, List.of(1, 4),
                     Duration.ofMillis(200), Duration.ofMillis(500),
                     8, Duration.ofMillis(200), Duration.ofMillis(500), 50_000,
                     100, 16, Duration.ofMillis(200), 1, List.of(), Map.of("command", "smoke test"));
