@@ -38,7 +38,7 @@ if [[ $quick == 1 ]]; then
 fi
 : "${TOR_ROUNDS:=3}" "${TOR_MEASURE:=5s}"
 : "${ROUNDS:=5}" "${STREAMS:=1,16,256}" "${MEASURE:=3s}" "${WARMUP:=1s}" "${CONN_MEASURE:=3s}" "${CONN_CLIENTS:=64}"
-: "${PEER_WARMUP:=20s}"
+: "${PEER_WARMUP:=30s}"
 
 log() { echo "run.sh: $*" >&2; }
 

@@ -110,7 +110,7 @@ record HarnessSettings(
             baselines = DEFAULT_BASELINES;
         }
         return new HarnessSettings(sink, Workload.SINK, peers, a.string("--subject", "torgate"), baselines, scenarios,
-                a.duration("--peer-warmup", Duration.ofSeconds(20)),
+                a.duration("--peer-warmup", Duration.ofSeconds(30)),
                 a.integer("--rounds", 5), streams,
                 a.duration("--warmup", Duration.ofSeconds(1)), a.duration("--measure", Duration.ofSeconds(3)),
                 a.integer("--conn-clients", 64),
