@@ -168,7 +168,7 @@ java -cp "$bench_jar" io.torgate.bench.load.LoadHarness \
   --peer "torgate-host=$host,stats=$host_stats,memory-only" \
   --rounds "$ROUNDS" --streams "$STREAMS" --warmup "$WARMUP" --measure "$MEASURE" \
   --conn-clients "$CONN_CLIENTS" --conn-measure "$CONN_MEASURE" --peer-warmup "$PEER_WARMUP" \
-  --idle-tunnels "$IDLE_TUNNELS" --sources 4 \
+  --idle-tunnels "$IDLE_TUNNELS" \
   --note "command=$command_line" \
   --note "torgate=$torgate_version: java -jar control/target/torgate.jar run --upstream direct (default JVM options)" \
   --note "microsocks=Debian $microsocks_version: microsocks -i 127.0.0.1 -p PORT" \

@@ -55,6 +55,11 @@ final class LoadClient implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(session);
+        if (!sources.isEmpty() && io.netty.channel.epoll.Epoll.isAvailable()) {
+            // Source address only: the port is chosen at connect() time per destination, as without a bind, instead
+            // of bind() taking one of the address's ephemeral ports for good.
+            b.option(io.netty.channel.epoll.EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        }
         InetSocketAddress remote = peer.isDirect() ? sink : peer.socks();
         ChannelFuture f = sources.isEmpty() ? b.connect(remote)
                 : b.connect(remote, new InetSocketAddress(
@@ -124,7 +129,7 @@ final class LoadClient implements AutoCloseable {
             return new BulkResult((b1 - b0) / seconds / 1e6, b1 - b0, seconds, (cpu1 - cpu0) / ((b1 - b0) / 1e9));
         } finally {
             failure.compareAndSet(null, new IOException("closing")); // the closes below are expected
-            closeAll(channels);
+            endAll(channels);
         }
     }
 
@@ -244,7 +249,7 @@ final class LoadClient implements AutoCloseable {
 
         @Override
         public void close() throws Exception {
-            closeAll(channels);
+            endAll(channels);
         }
     }
 
@@ -314,6 +319,34 @@ final class LoadClient implements AutoCloseable {
         if (cause != null) {
             throw new IOException(peer.name() + ": a stream failed: " + cause, cause);
         }
+    }
+
+    /**
+     * Ends connections the way that leaves no TIME_WAIT on client ports: asks the far end to close first and waits
+     * for it (bounded); whatever is still open then, or cannot be asked, is closed from here.
+     */
+    private void endAll(List<Channel> channels) throws InterruptedException {
+        boolean asked = false;
+        for (Channel ch : channels) {
+            if (ch.isActive()) {
+                ByteBuf stop = workload.stopRequest(ch.alloc());
+                if (stop == null) {
+                    break;
+                }
+                ch.writeAndFlush(stop, ch.voidPromise());
+                asked = true;
+            }
+        }
+        if (asked) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            for (Channel ch : channels) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !ch.closeFuture().await(left, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            }
+        }
+        closeAll(channels);
     }
 
     private static void closeAll(List<Channel> channels) throws InterruptedException {

@@ -12,6 +12,11 @@ import io.netty.buffer.ByteBufAllocator;
  *       on the server side and the client can open connection after connection without running out of ports.</li>
  *   <li>{@link #HOLD}: the sink answers the argument back and keeps the connection open (idle tunnels).</li>
  * </ul>
+ * Any byte the client sends after its request makes the sink stop and close the connection. The client ends its
+ * connections that way rather than closing them itself, so that every TIME_WAIT socket of a run sits on a
+ * listening port (the sink's, the proxy's) and none takes an ephemeral port of 127.0.0.1: a run opens and
+ * closes tens of thousands of connections, and 60 s of TIME_WAIT on client ports would leave other programs on
+ * this machine without ports to bind.
  */
 final class SinkProtocol {
 
@@ -23,6 +28,9 @@ final class SinkProtocol {
 
     private SinkProtocol() {
     }
+
+    /** Sent after the request: stop and close first. */
+    static final byte STOP = 'S';
 
     static ByteBuf request(ByteBufAllocator alloc, byte op, long arg) {
         return alloc.buffer(REQUEST_BYTES).writeByte(op).writeLong(arg);

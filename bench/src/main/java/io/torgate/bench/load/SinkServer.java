@@ -97,7 +97,11 @@ public final class SinkServer implements AutoCloseable {
                         answer(ctx, request.getByte(0), request.getLong(1));
                     }
                 }
-                // Anything after the request is ignored: the client only reads from here on.
+                if (!request.isWritable() && in.isReadable()) {
+                    // Anything after the request asks the sink to stop and close first (see SinkProtocol).
+                    toSend = 0;
+                    ctx.close();
+                }
             } finally {
                 in.release();
             }

@@ -25,6 +25,12 @@ interface Workload {
     /** How many answer bytes mean the hold request was answered. */
     long holdAnswerBytes();
 
+    /**
+     * Asks the far end to close first (see {@link SinkProtocol}); null when it cannot be asked, and the client
+     * closes itself.
+     */
+    ByteBuf stopRequest(ByteBufAllocator alloc);
+
     Workload SINK = new Workload() {
         @Override
         public ByteBuf bulkRequest(ByteBufAllocator alloc) {
@@ -49,6 +55,11 @@ interface Workload {
         @Override
         public long holdAnswerBytes() {
             return SinkProtocol.ANSWER_BYTES;
+        }
+
+        @Override
+        public ByteBuf stopRequest(ByteBufAllocator alloc) {
+            return alloc.buffer(1).writeByte(SinkProtocol.STOP);
         }
 
         @Override
@@ -86,6 +97,11 @@ interface Workload {
             @Override
             public long holdAnswerBytes() {
                 return 0;
+            }
+
+            @Override
+            public ByteBuf stopRequest(ByteBufAllocator alloc) {
+                return null;
             }
 
             private ByteBuf get(ByteBufAllocator alloc, String path) {
