@@ -49,6 +49,9 @@ final class LoadClient implements AutoCloseable {
     }
 
     private ChannelFuture connect(Peer peer, TunnelSession session) {
+        if (peer.login() != null) {
+            session.login(peer.login());
+        }
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channel(NettyTransport.socketChannel())

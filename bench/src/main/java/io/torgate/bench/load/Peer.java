@@ -8,7 +8,16 @@ import java.util.Objects;
  * direct-TCP limit). {@code memory} reads its memory and {@code cpu} its CPU time (null: not measured);
  * {@code trafficRuns} false for a peer that is there only for a memory figure.
  */
-record Peer(String name, InetSocketAddress socks, MemoryProbe memory, ProcessCpu cpu, boolean trafficRuns) {
+record Peer(String name, InetSocketAddress socks, MemoryProbe memory, ProcessCpu cpu, boolean trafficRuns,
+            Credentials login) {
+
+    /** RFC 1929 username/password the client logs in with (null: NO AUTH). */
+    record Credentials(String username, String password) {
+    }
+
+    Peer(String name, InetSocketAddress socks, MemoryProbe memory, ProcessCpu cpu, boolean trafficRuns) {
+        this(name, socks, memory, cpu, trafficRuns, null);
+    }
 
     static final String DIRECT = "direct";
 

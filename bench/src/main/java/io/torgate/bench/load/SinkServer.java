@@ -36,6 +36,11 @@ public final class SinkServer implements AutoCloseable {
     }
 
     public static SinkServer start(InetSocketAddress listen, int threads) throws InterruptedException {
+        return start(listen, threads, false);
+    }
+
+    /** {@code socksFront}: every connection first gets a SOCKS5 handshake that accepts anything. */
+    static SinkServer start(InetSocketAddress listen, int threads, boolean socksFront) throws InterruptedException {
         EventLoopGroup group = NettyTransport.group(threads, "sink");
         byte[] pattern = new byte[CHUNK];
         for (int i = 0; i < CHUNK; i++) {
@@ -54,6 +59,9 @@ public final class SinkServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (socksFront) {
+                                ch.pipeline().addLast(new SocksSinkHandshake());
+                            }
                             ch.pipeline().addLast(new Session(chunk));
                         }
                     })

@@ -1,6 +1,8 @@
 package io.torgate.bench.load;
 
 import io.torgate.gateway.Gateway;
+import io.torgate.gateway.IsolationCredentials;
+import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Socks5ChainRouter;
 import io.torgate.torpool.process.TorBinary;
@@ -32,7 +34,7 @@ import java.util.Set;
  * the request/response), reached through the network's exits.
  * <p>
  * torgate runs in this JVM here (with the load client): tor's relays, not torgate or the client, are what limits
- * these figures.
+ * these figures. Before measuring, torgate's code is JIT-compiled with local traffic ({@link #warmUp}).
  */
 public final class TorFrontBench {
 
@@ -57,14 +59,23 @@ public final class TorFrontBench {
         try (TestNetwork net = TestNetwork.start(options);
              TorProcess tor = startClient(net, work, Duration.ofSeconds(120))) {
             InetSocketAddress torSocks = new InetSocketAddress("127.0.0.1", socksPort(tor));
+            SwitchableRouter router = new SwitchableRouter();
             try (Gateway torgate = Gateway.start(GatewayConfig.builder()
                     .listen(new InetSocketAddress("127.0.0.1", 0))
-                    .router(new Socks5ChainRouter(torSocks))
+                    .router(router)
                     .build())) {
+                warmUp(torgate, router, a.duration("--jit-warmup", Duration.ofSeconds(20)));
+                IsolationCredentials isolation = IsolationCredentials.withRandomSecret();
+                router.delegate = new Socks5ChainRouter(torSocks, isolation);
+                // The direct client logs in to tor with the very credential torgate derives for its own clients
+                // (NO AUTH clients are user "anonymous"), so both go over the same circuit: the comparison is then
+                // torgate's hop and nothing else, not one Tor path against another.
+                IsolationCredentials.Credential same = isolation.forRequest(RouteRequest.plain("anonymous"));
                 URI whoami = net.whoamiUrl();
                 InetSocketAddress target = new InetSocketAddress("127.0.0.1", whoami.getPort());
                 List<Peer> peers = List.of(
-                        new Peer("tor", torSocks, null, new ProcessCpu(tor.pid()), true),
+                        new Peer("tor", torSocks, null, new ProcessCpu(tor.pid()), true,
+                                new Peer.Credentials(same.username(), same.password())),
                         new Peer("torgate", torgate.address(), null, null, true));
                 Map<String, String> notes = new java.util.LinkedHashMap<>();
                 for (String note : a.all("--note")) {
@@ -73,7 +84,8 @@ public final class TorFrontBench {
                 }
                 notes.put("network", "TestNetwork: 3 authorities, " + options.middles() + " middles, "
                         + options.exits() + " exits on 127.0.0.0/8; " + TorBinary.locate().version());
-                notes.put("tor", "one tor client (the network's clientTorrc) on " + Args.hostPort(torSocks));
+                notes.put("tor", "one tor client (the network's clientTorrc) on " + Args.hostPort(torSocks)
+                        + "; the direct client logs in with torgate's own isolation credential, so both use one circuit");
                 notes.put("torgate", "in this JVM, Gateway with Socks5ChainRouter(" + Args.hostPort(torSocks)
                         + ") as `torgate run --upstream socks5://…` builds it");
                 HarnessSettings settings = new HarnessSettings(target,
@@ -98,6 +110,41 @@ public final class TorFrontBench {
                     System.exit(1);
                 }
             }
+        }
+    }
+
+    /**
+     * Tor takes tens of connections a second, far too few for the JVM to compile torgate's per-connection code
+     * within a benchmark; a long-running torgate would have compiled it long ago. So the same gateway first chains
+     * tens of thousands of connections, through the very same code (front door, Socks5ChainRouter with its
+     * isolation credentials, the upstream SOCKS5 dial, the relay), to a fast local SOCKS5 upstream (the harness's
+     * sink posing as one, {@link SocksSinkHandshake}); then its router is switched to tor.
+     */
+    private static void warmUp(Gateway torgate, SwitchableRouter router, Duration time) throws Exception {
+        if (time.isZero()) {
+            return;
+        }
+        try (SinkServer sink = SinkServer.start(new InetSocketAddress("127.0.0.1", 0), 1, true);
+             LoadClient client = new LoadClient(sink.address(), Workload.SINK, 1, List.of())) {
+            router.delegate = new Socks5ChainRouter(sink.address());
+            Peer peer = new Peer("torgate", torgate.address(), null, null, true);
+            client.bulk(peer, 4, Duration.ZERO, time.dividedBy(5));
+            LoadClient.ConnRateResult r = client.connectionRate(peer, 16, Duration.ZERO, time.minus(time.dividedBy(5)),
+                    1_000_000);
+            System.out.println("JIT warm-up of torgate through a local SOCKS5 upstream: " + r.completed()
+                    + " connections, " + r.errors() + " errors");
+        }
+    }
+
+    /** The gateway's router, pointed at the warm-up upstream first and at tor for the measurements. */
+    private static final class SwitchableRouter implements io.torgate.gateway.Router {
+        volatile io.torgate.gateway.Router delegate = request -> java.util.concurrent.CompletableFuture
+                .failedFuture(new IllegalStateException("no upstream yet"));
+
+        @Override
+        public java.util.concurrent.CompletionStage<io.torgate.gateway.Route> route(
+                io.torgate.gateway.ConnectRequest request) {
+            return delegate.route(request);
         }
     }
 

@@ -14,9 +14,10 @@ import java.net.InetSocketAddress;
  */
 abstract class TunnelSession extends ChannelInboundHandlerAdapter {
 
-    private enum State { GREETING, CONNECT, OPEN, DONE }
+    private enum State { GREETING, AUTH, CONNECT, OPEN, DONE }
 
     private final boolean viaProxy;
+    private Peer.Credentials login;
     private final InetSocketAddress target;
     private final long startNanos;
     private State state;
@@ -27,6 +28,12 @@ abstract class TunnelSession extends ChannelInboundHandlerAdapter {
         this.viaProxy = viaProxy;
         this.target = target;
         this.startNanos = startNanos;
+    }
+
+    /** Logs in with RFC 1929 username/password instead of NO AUTH. */
+    final TunnelSession login(Peer.Credentials credentials) {
+        this.login = credentials;
+        return this;
     }
 
     /** The tunnel is open: the SOCKS5 reply came, or the direct TCP connect completed. */
@@ -51,7 +58,7 @@ abstract class TunnelSession extends ChannelInboundHandlerAdapter {
         }
         handshake = ctx.alloc().heapBuffer(32);
         state = State.GREETING;
-        ctx.writeAndFlush(ctx.alloc().buffer(3).writeByte(5).writeByte(1).writeByte(0));
+        ctx.writeAndFlush(ctx.alloc().buffer(3).writeByte(5).writeByte(1).writeByte(login == null ? 0 : 2));
     }
 
     @Override
@@ -61,7 +68,7 @@ abstract class TunnelSession extends ChannelInboundHandlerAdapter {
             payload(ctx, in);
             return;
         }
-        if (state != State.GREETING && state != State.CONNECT) {
+        if (state != State.GREETING && state != State.AUTH && state != State.CONNECT) {
             in.release();
             return;
         }
@@ -79,13 +86,27 @@ abstract class TunnelSession extends ChannelInboundHandlerAdapter {
             if (handshake.readableBytes() < 2) {
                 return;
             }
-            if (handshake.readByte() != 5 || handshake.readByte() != 0) {
-                throw new IOException("proxy refused NO AUTH");
+            if (handshake.readByte() != 5 || handshake.readByte() != (login == null ? 0 : 2)) {
+                throw new IOException("proxy refused " + (login == null ? "NO AUTH" : "USERNAME/PASSWORD"));
             }
-            state = State.CONNECT;
-            byte[] ip = ((Inet4Address) target.getAddress()).getAddress();
-            ctx.writeAndFlush(ctx.alloc().buffer(10).writeByte(5).writeByte(1).writeByte(0).writeByte(1)
-                    .writeBytes(ip).writeShort(target.getPort()));
+            if (login != null) {
+                byte[] u = login.username().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] p = login.password().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ctx.writeAndFlush(ctx.alloc().buffer(3 + u.length + p.length).writeByte(1).writeByte(u.length)
+                        .writeBytes(u).writeByte(p.length).writeBytes(p));
+                state = State.AUTH;
+            } else {
+                sendConnect(ctx);
+            }
+        }
+        if (state == State.AUTH) {
+            if (handshake.readableBytes() < 2) {
+                return;
+            }
+            if (handshake.readByte() != 1 || handshake.readByte() != 0) {
+                throw new IOException("proxy refused the login");
+            }
+            sendConnect(ctx);
         }
         if (state == State.CONNECT) {
             int replyLength = replyLength(handshake);
@@ -105,6 +126,13 @@ abstract class TunnelSession extends ChannelInboundHandlerAdapter {
                 payload(ctx, early);
             }
         }
+    }
+
+    private void sendConnect(ChannelHandlerContext ctx) {
+        state = State.CONNECT;
+        byte[] ip = ((Inet4Address) target.getAddress()).getAddress();
+        ctx.writeAndFlush(ctx.alloc().buffer(10).writeByte(5).writeByte(1).writeByte(0).writeByte(1)
+                .writeBytes(ip).writeShort(target.getPort()));
     }
 
     /** Length of the SOCKS5 reply at the buffer's reader index, or -1 when too little has arrived to tell. */

@@ -41,8 +41,11 @@ class LoadHarnessSmokeTest {
             MemoryProbe inProcess = () -> StatsHostProbe.parse(TorgateStatsHost.statsLine(gateway));
             Peer torgate = new Peer("torgate", gateway.address(), inProcess,
                     new ProcessCpu(ProcessHandle.current().pid()), true);
+            // The same gateway again, with the client logging in (RFC 1929) instead of NO AUTH.
+            Peer login = new Peer("torgate-login", gateway.address(), null, null, true,
+                    new Peer.Credentials("alice", "secret"));
             HarnessSettings settings = new HarnessSettings(sink.address(), Workload.SINK,
-                    List.of(Peer.direct(), torgate), "torgate", HarnessSettings.DEFAULT_BASELINES,
+                    List.of(Peer.direct(), torgate, login), "torgate", HarnessSettings.DEFAULT_BASELINES,
                     java.util.Set.of("bulk", "conn", "memory"), Duration.ofMillis(500), 1, List.of(1, 4),
                     Duration.ofMillis(200), Duration.ofMillis(500),
                     8, Duration.ofMillis(200), Duration.ofMillis(500), 50_000,
@@ -62,7 +65,7 @@ class LoadHarnessSmokeTest {
             }
             assertThat(results.bulkMedian(4, "torgate", LoadClient.BulkResult::cpuSecondsPerGB))
                     .as("CPU s/GB measured for a peer with a pid").isPositive();
-            for (String peer : List.of("direct", "torgate")) {
+            for (String peer : List.of("direct", "torgate", "torgate-login")) {
                 LoadClient.ConnRateResult r = results.conn.get(peer).get(0);
                 assertThat(r.errors()).as("%s: connection errors (%s)", peer, r.firstError()).isZero();
                 assertThat(r.connectionsPerSecond()).as("%s connections/s", peer).isBetween(10.0, 1_000_000.0);
