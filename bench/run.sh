@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # torgate load benchmark: torgate vs microsocks vs Dante vs direct TCP, all on 127.0.0.0/8.
 #
-#   bench/run.sh                  full run (about 10 minutes on 2 cores)
-#   bench/run.sh --quick          one short round, to check the harness works (about 2 minutes)
+#   bench/run.sh                  full run (about 20 minutes on 2 cores, Tor part included)
+#   bench/run.sh --quick          one short round, to check the harness works (about 3 minutes)
 #   bench/run.sh --wait-quiet 600 first wait up to 600 s for the 1-minute load average to fall below 1.0
 #   bench/run.sh --no-tor         skip the "in front of Tor" part (the private Tor test network)
 #
