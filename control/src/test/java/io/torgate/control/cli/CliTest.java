@@ -78,7 +78,7 @@ class CliTest {
 
     @Test
     void defaultsAreGatewayConfigDefaults() {
-        GatewayConfig fromCli = parseRun().gatewayConfig(NO_ROUTER, Authenticator.NONE);
+        GatewayConfig fromCli = parseRun().gateway.gatewayConfig(NO_ROUTER, Authenticator.NONE);
         GatewayConfig defaults = GatewayConfig.builder().router(NO_ROUTER).build();
         assertThat(fromCli.listen()).isEqualTo(defaults.listen());
         assertThat(fromCli.handshakeTimeout()).isEqualTo(defaults.handshakeTimeout());
@@ -94,9 +94,9 @@ class CliTest {
         assertThat(fromCli.authenticator()).isSameAs(Authenticator.NONE);
         RunCommand run = parseRun();
         assertThat(run.upstream).isEqualTo(new Upstream.Direct());
-        assertThat(run.usersFile).isNull();
-        assertThat(run.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
-        assertThat(run.debug).isFalse();
+        assertThat(run.gateway.usersFile).isNull();
+        assertThat(run.gateway.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
+        assertThat(run.gateway.debug).isFalse();
     }
 
     @Test
@@ -106,9 +106,9 @@ class CliTest {
                 "--idle-timeout", "1h", "--max-tunnels", "7", "--max-tunnels-per-user", "3",
                 "--write-buffer-low", "1024", "--write-buffer-high", "4096", "--io-threads", "2",
                 "--no-native-transport", "--shutdown-grace", "250ms", "--log-destinations", "--debug");
-        GatewayConfig c = run.gatewayConfig(NO_ROUTER, Authenticator.NONE);
+        GatewayConfig c = run.gateway.gatewayConfig(NO_ROUTER, Authenticator.NONE);
         assertThat(run.upstream).isEqualTo(new Upstream.Socks5("127.0.0.1", 9050));
-        assertThat(run.usersFile).isEqualTo(Path.of("/etc/torgate/users.yaml"));
+        assertThat(run.gateway.usersFile).isEqualTo(Path.of("/etc/torgate/users.yaml"));
         assertThat(c.listen()).isEqualTo(new InetSocketAddress("127.0.0.2", 0));
         assertThat(c.router()).isSameAs(NO_ROUTER);
         assertThat(c.handshakeTimeout()).isEqualTo(Duration.ofMillis(500));
@@ -121,8 +121,8 @@ class CliTest {
         assertThat(c.ioThreads()).isEqualTo(2);
         assertThat(c.nativeTransport()).isFalse();
         assertThat(c.logDestinations()).isTrue();
-        assertThat(run.shutdownGrace).isEqualTo(Duration.ofMillis(250));
-        assertThat(run.debug).isTrue();
+        assertThat(run.gateway.shutdownGrace).isEqualTo(Duration.ofMillis(250));
+        assertThat(run.gateway.debug).isTrue();
     }
 
     @ParameterizedTest
@@ -132,7 +132,7 @@ class CliTest {
             "0.0.0.0:65535,  0.0.0.0,   65535",
     })
     void listenAddresses(String value, String host, int port) {
-        InetSocketAddress a = parseRun("--socks", value).listen;
+        InetSocketAddress a = parseRun("--socks", value).gateway.listen;
         assertThat(a.getAddress().getHostAddress()).isIn(host, "0:0:0:0:0:0:0:1");
         assertThat(a.getPort()).isEqualTo(port);
     }
