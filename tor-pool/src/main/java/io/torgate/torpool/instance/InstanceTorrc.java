@@ -1,0 +1,26 @@
+package io.torgate.torpool.instance;
+
+import io.torgate.torpool.process.Torrc;
+
+/** The torrc of one instance: torgate's managed lines first, then the caller's extra lines. */
+final class InstanceTorrc {
+
+    private InstanceTorrc() {
+    }
+
+    static Torrc build(TorInstanceConfig config, InstanceFiles files, long ownerPid) {
+        return new Torrc()
+                .set("DataDirectory", files.dataDir())
+                // IsolateSOCKSAuth: each isolation username/password gets its own circuits.
+                .set("SocksPort", "127.0.0.1:auto IsolateSOCKSAuth")
+                .set("ControlPort", "127.0.0.1:auto")
+                .set("ControlPortWriteToFile", files.controlPortFile())
+                .set("CookieAuthentication", 1)
+                .set("CookieAuthFile", files.cookieFile())
+                // Backstop until TAKEOWNERSHIP: tor exits when this JVM does, even if we never connect.
+                .set("__OwningControllerProcess", ownerPid)
+                // stdout is appended to the instance's log file by TorProcess.
+                .set("Log", "notice stdout")
+                .addAll(config.extraTorrc());
+    }
+}
