@@ -61,7 +61,11 @@ public record RouterStatus(String nickname, String fingerprint, String address, 
     /** Decodes a consensus identity (unpadded base64 of 20 bytes) to 40 uppercase hex digits. */
     static String fingerprintOf(String base64Identity) {
         String padded = base64Identity + "=".repeat((4 - base64Identity.length() % 4) % 4);
-        return HexFormat.of().withUpperCase().formatHex(Base64.getDecoder().decode(padded));
+        byte[] id = Base64.getDecoder().decode(padded);
+        if (id.length != 20) {
+            throw new IllegalArgumentException("relay identity is " + id.length + " bytes, not 20: " + base64Identity);
+        }
+        return HexFormat.of().withUpperCase().formatHex(id);
     }
 
     private static OptionalLong bandwidthOf(String wLine) {
