@@ -286,6 +286,15 @@ public final class TorControl implements AutoCloseable {
     }
 
     /**
+     * {@code SIGNAL SHUTDOWN}: tor answers, then exits and closes this connection — an expected close, so
+     * {@link #isClosedByUs()} is true afterwards. A client tor exits at once; a relay waits ShutdownWaitLength.
+     */
+    public CompletableFuture<Void> shutdown() {
+        closedByUs = true;
+        return signal("SHUTDOWN");
+    }
+
+    /**
      * Asks for a new identity (new circuits for new streams). Requests within tor's 10 s rate limit are
      * coalesced into one signal sent when tor will act on it; the future completes with the moment tor
      * accepted that signal, i.e. when the new identity took effect.

@@ -552,7 +552,7 @@ public final class TorInstance implements AutoCloseable {
         socksAddress = null;
         if (c != null && c.isOpen() && p != null && p.isAlive()) {
             try {
-                c.signal("SHUTDOWN").get(SHUTDOWN_SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                c.shutdown().get(SHUTDOWN_SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 log.debug("tor instance '{}': SIGNAL SHUTDOWN not acknowledged: {}", name(), e.toString());
             } catch (InterruptedException e) {
