@@ -102,6 +102,11 @@ public final class TorProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** The OS process handle; unlike a bare PID it cannot be confused with a later process that reuses the PID. */
+    public ProcessHandle toHandle() {
+        return process.toHandle();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
