@@ -73,9 +73,13 @@ public record CircuitEvent(
         return path.isEmpty() ? Optional.empty() : Optional.of(path.get(path.size() - 1));
     }
 
-    /** True for circuits that can carry user streams to the outside (not internal, not one-hop dir fetches). */
+    /**
+     * True for circuits that can carry user streams to the outside (not internal, not one-hop dir fetches).
+     * Since tor 0.4.8 many of them are conflux legs (PURPOSE=CONFLUX_UNLINKED / CONFLUX_LINKED); the legs of a
+     * set share their exit, so the last hop still names the exit.
+     */
     public boolean isGeneralExitCircuit() {
-        return ("GENERAL".equals(purpose) || purpose.isEmpty())
+        return ("GENERAL".equals(purpose) || purpose.isEmpty() || purpose.startsWith("CONFLUX_"))
                 && !buildFlags.contains("IS_INTERNAL") && !buildFlags.contains("ONEHOP_TUNNEL");
     }
 

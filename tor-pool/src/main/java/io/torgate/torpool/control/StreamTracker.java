@@ -40,6 +40,8 @@ public final class StreamTracker implements ControlEventListener {
         }
     };
     private final Map<Integer, List<Waiter>> waiters = new HashMap<>();
+    /** Tor names SOURCE_ADDR only on a stream's NEW event; later events are tied to the port by stream id. */
+    private final Map<String, Integer> portById = new HashMap<>();
 
     public StreamTracker(CircuitTracker circuits) {
         this(circuits, System::nanoTime);
@@ -128,14 +130,17 @@ public final class StreamTracker implements ControlEventListener {
 
     @Override
     public void onStream(StreamEvent event) {
-        OptionalInt port = event.sourcePort();
-        if (port.isEmpty()) {
-            return; // tor's own streams (directory fetches) have no SOCKS client
-        }
         List<CompletableFuture<StreamExit>> toComplete = new ArrayList<>();
         Stream settledNow = null;
         synchronized (this) {
-            int p = port.getAsInt();
+            OptionalInt port = event.sourcePort();
+            Integer known = portById.get(event.id());
+            if (port.isPresent()) {
+                portById.put(event.id(), port.getAsInt());
+            } else if (known == null) {
+                return; // tor's own streams (directory fetches) have no SOCKS client
+            }
+            int p = port.isPresent() ? port.getAsInt() : known;
             Stream s = openByPort.get(p);
             if (s == null || !s.id.equals(event.id())) {
                 if (s != null) {
@@ -158,6 +163,7 @@ public final class StreamTracker implements ControlEventListener {
                         settledNow = s;
                     }
                     if (event.status() == StreamEvent.Status.CLOSED) {
+                        portById.remove(event.id());
                         openByPort.remove(p);
                         endedByPort.remove(p);
                         endedByPort.put(p, s);
@@ -206,6 +212,7 @@ public final class StreamTracker implements ControlEventListener {
             waiters.clear();
             openByPort.clear();
             endedByPort.clear();
+            portById.clear();
         }
         toFail.forEach(f -> f.completeExceptionally(new StreamFailedException(why)));
     }

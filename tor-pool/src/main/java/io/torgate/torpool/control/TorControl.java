@@ -433,6 +433,9 @@ public final class TorControl implements AutoCloseable {
     }
 
     private void dispatch(String type, String rest) {
+        if (log.isTraceEnabled()) {
+            log.trace("tor '{}' event: {} {}", name, type, rest); // may name destinations: trace only
+        }
         try {
             switch (type) {
                 case "CIRC" -> {

@@ -59,6 +59,24 @@ class EventParsingTest {
     }
 
     @Test
+    void realConfluxAndUserCircuitsFromTheTestnet() {
+        CircuitEvent conflux = CircuitEvent.parse("2 BUILT $CB6766E33B3229A3E851E3E88EBD3363CF8D88EF~auth2,"
+                + "$E2C2B274CF7FCC04D8DA9BBE424A242F7420D1F8~middle0,$D8457E549FBB2F9B1B737297C1B4E187CFDB7280~exit2 "
+                + "BUILD_FLAGS=NEED_CAPACITY,NEED_UPTIME PURPOSE=CONFLUX_UNLINKED TIME_CREATED=2026-11-23T02:30:43.006982 "
+                + "CONFLUX_ID=A36F2B7A7DB74E44704BC1CF91BAB388");
+        assertThat(conflux.isGeneralExitCircuit()).isTrue();
+        assertThat(conflux.lastHop()).contains(new Hop("D8457E549FBB2F9B1B737297C1B4E187CFDB7280", "exit2"));
+        assertThat(conflux.socksUsername()).isEmpty();
+
+        CircuitEvent user = CircuitEvent.parse("9 BUILT $CB6766E33B3229A3E851E3E88EBD3363CF8D88EF~auth2,"
+                + "$97B4EBA1E17C839DCEA1C69AF8240CB984A55B44~exit0,$2D9FE7F37295F8147186CC196BDA377170370E31~exit1 "
+                + "BUILD_FLAGS=NEED_CAPACITY PURPOSE=GENERAL TIME_CREATED=2026-11-23T02:30:43.733256 "
+                + "SOCKS_USERNAME=\"erin\" SOCKS_PASSWORD=\"pw\"");
+        assertThat(user.socksUsername()).contains("erin");
+        assertThat(user.lastHop().orElseThrow().nickname()).isEqualTo("exit1");
+    }
+
+    @Test
     void failedCircuitCarriesItsReasonAndOldStyleHopsParse() {
         CircuitEvent c = CircuitEvent.parse("2 FAILED $" + FP_A.toLowerCase() + "=a0 BUILD_FLAGS=NEED_CAPACITY "
                 + "PURPOSE=GENERAL TIME_CREATED=2026-11-23T02:15:45.007564 REASON=CHANNEL_CLOSED");

@@ -44,6 +44,26 @@ class StreamTrackerTest {
     }
 
     @Test
+    void onlyTheNewEventNamesTheSourceLaterOnesAreTiedByStreamId() throws Exception {
+        // Real tor 0.4.9 lines: SOURCE_ADDR appears on NEW only.
+        circ("1 BUILT $0123456789ABCDEF0123456789ABCDEF01234567~m0,$" + EXIT_1 + "~exit0 BUILD_FLAGS=NEED_CAPACITY "
+                + "PURPOSE=GENERAL TIME_CREATED=2026-11-23T02:29:28.100000 SOCKS_USERNAME=\"after-restart\" SOCKS_PASSWORD=\"pw\"");
+        CompletableFuture<StreamExit> f = streams.exitFor(47898);
+        String iso = " SOCKS_USERNAME=\"after-restart\" SOCKS_PASSWORD=\"pw\" CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 "
+                + "SESSION_GROUP=-4 ISO_FIELDS=SOCKS_USERNAME,SOCKS_PASSWORD,CLIENTADDR,SESSION_GROUP,NYM_EPOCH";
+        stream("6 NEW 0 127.0.0.1:39719 SOURCE_ADDR=127.0.0.1:47898 PURPOSE=USER" + iso);
+        stream("6 SENTCONNECT 1 127.0.0.1:39719" + iso);
+        stream("6 REMAP 1 127.0.0.1:39719 SOURCE=EXIT" + iso);
+        stream("6 SUCCEEDED 1 127.0.0.1:39719" + iso);
+        StreamExit exit = f.get(1, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(exit.streamId()).isEqualTo("6");
+        assertThat(exit.exit().orElseThrow().nickname()).isEqualTo("exit0");
+        assertThat(exit.socksUsername()).contains("after-restart");
+        stream("6 CLOSED 1 127.0.0.1:39719 REASON=END REMOTE_REASON=DONE" + iso);
+        assertThat(streams.openStreams()).isZero();
+    }
+
+    @Test
     void aQuestionAfterTheStreamClosedIsStillAnswered() throws Exception {
         circ(built("7", EXIT_1, "e1"));
         stream("12 NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:40000 PURPOSE=USER");

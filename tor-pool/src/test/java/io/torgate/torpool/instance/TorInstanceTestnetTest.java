@@ -1,0 +1,173 @@
+package io.torgate.torpool.instance;
+
+import static io.torgate.torpool.instance.InstanceState.READY;
+import static io.torgate.torpool.instance.InstanceState.RESTARTING;
+import static io.torgate.torpool.instance.InstanceState.STOPPED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.torgate.torpool.control.StreamExit;
+import io.torgate.torpool.support.LoopbackWhoami;
+import io.torgate.torpool.support.Socks5Client;
+import io.torgate.torpool.testnet.TestNetwork;
+import io.torgate.torpool.testnet.TestNetworkExtension;
+import io.torgate.torpool.testnet.TestRelay;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Supervised client tors on the private loopback Tor network. */
+@ExtendWith(TestNetworkExtension.class)
+class TorInstanceTestnetTest {
+
+    private static final Logger log = LoggerFactory.getLogger(TorInstanceTestnetTest.class);
+    private static final Duration READY_BUDGET = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    private TorInstance instance;
+
+    @AfterEach
+    void stop() {
+        if (instance != null) {
+            instance.close();
+        }
+    }
+
+    private TorInstance create(TestNetwork net, String name, StateRecorder recorder) {
+        TorInstance i = TorInstance.create(TorInstanceConfig.builder(name, dir)
+                .extraTorrc(net.clientTorrc())
+                .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(8))
+                .build());
+        i.addListener(recorder);
+        return i;
+    }
+
+    private static Map<Long, String> relayPids(TestNetwork net) {
+        Map<Long, String> m = new HashMap<>();
+        for (TestRelay r : net.relays()) {
+            if (r.isRunning()) {
+                m.put(r.pid(), r.fingerprint());
+            }
+        }
+        return m;
+    }
+
+    /** Fetches whoami through the instance as {@code user}; returns (what whoami saw, what the tracker says). */
+    private static String[] fetch(TorInstance i, LoopbackWhoami whoami, String user) throws Exception {
+        long before = System.nanoTime();
+        InetSocketAddress socks = i.socksAddress().orElseThrow();
+        try (Socket s = Socks5Client.connect(socks, "127.0.0.1", whoami.port(), user, "pw", 30_000)) {
+            int localPort = s.getLocalPort();
+            String seen = Socks5Client.get(s, "/").strip();
+            StreamExit exit = i.exitFor(localPort, before).get(10, TimeUnit.SECONDS);
+            return new String[] {seen, exit.exit().orElseThrow().fingerprint(), exit.circuitId()};
+        }
+    }
+
+    private static long rssKb(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void becomesReadyCarriesTrafficAndTheTrackerNamesTheExitWhoamiSaw(TestNetwork net) throws Exception {
+        StateRecorder rec = new StateRecorder();
+        instance = create(net, "client", rec);
+        instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
+        Duration cold = instance.lastStartupTime().orElseThrow();
+        long pid = instance.pid().orElseThrow();
+        log.info("MEASURE cold start to READY: {} ms; RSS {} kB", cold.toMillis(), rssKb(pid));
+        assertThat(instance.socksAddress()).isPresent();
+        assertThat(instance.bootstrap().isDone()).isTrue();
+
+        Set<String> exitFps = net.exits().stream().map(TestRelay::fingerprint).collect(Collectors.toSet());
+        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
+            for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
+                String[] r = fetch(instance, whoami, user);
+                log.info("user {} -> whoami {} / tracker {} (circuit {})", user, r[0], r[1], r[2]);
+                assertThat(r[0]).as("whoami saw an exit of the network").isIn(exitFps);
+                assertThat(r[1]).as("tracker agrees with whoami for " + user).isEqualTo(r[0]);
+            }
+            log.info("MEASURE RSS after 5 streams: {} kB", rssKb(pid));
+        }
+
+        // Warm start: same data directory, so the cached consensus makes READY much quicker.
+        instance.stop().get(30, TimeUnit.SECONDS);
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("stop leaves no tor").isEmpty();
+        assertThat(rec.states()).endsWith(STOPPED);
+        instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
+        log.info("MEASURE warm start to READY: {} ms", instance.lastStartupTime().orElseThrow().toMillis());
+        long warmPid = instance.pid().orElseThrow();
+        instance.stop().get(30, TimeUnit.SECONDS);
+        assertThat(ProcessHandle.of(warmPid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void aSigkilledTorIsRestartedToReadyWithANewPidAndWorksAgain(TestNetwork net) throws Exception {
+        StateRecorder rec = new StateRecorder();
+        instance = create(net, "victim", rec);
+        instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
+        long firstPid = instance.pid().orElseThrow();
+
+        int mark = rec.mark();
+        Instant killedAt = Instant.now();
+        ProcessHandle.of(firstPid).orElseThrow().destroyForcibly(); // SIGKILL
+        rec.awaitAfter(mark, RESTARTING, Duration.ofSeconds(10));
+        // Budget: 1 s backoff + a warm start.
+        rec.awaitAfter(mark, READY, Duration.ofSeconds(30));
+        Duration restart = Duration.between(killedAt, Instant.now());
+        long secondPid = instance.pid().orElseThrow();
+        log.info("MEASURE SIGKILL to READY again: {} ms (launch to READY {} ms)", restart.toMillis(),
+                instance.lastStartupTime().orElseThrow().toMillis());
+        assertThat(secondPid).isNotEqualTo(firstPid);
+        assertThat(ProcessHandle.of(firstPid).filter(ProcessHandle::isAlive)).isEmpty();
+
+        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
+            String[] r = fetch(instance, whoami, "after-restart");
+            assertThat(r[1]).isEqualTo(r[0]);
+        }
+    }
+
+    @Test
+    void newnymGivesTheSameUserAFreshCircuitAndIsRateLimited(TestNetwork net) throws Exception {
+        StateRecorder rec = new StateRecorder();
+        instance = create(net, "nym", rec);
+        instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
+        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
+            String before = fetch(instance, whoami, "sticky")[2];
+            assertThat(fetch(instance, whoami, "sticky")[2]).as("same user, same circuit").isEqualTo(before);
+
+            Instant first = instance.newnym().get(10, TimeUnit.SECONDS);
+            String afterFirst = fetch(instance, whoami, "sticky")[2];
+            assertThat(afterFirst).as("NEWNYM took effect").isNotEqualTo(before);
+
+            var second = instance.newnym();
+            assertThat(second).as("within 10 s: deferred, not sent").isNotDone();
+            assertThat(instance.control().orElseThrow().newnymSignalsSent()).isEqualTo(1);
+            Instant secondAt = second.get(20, TimeUnit.SECONDS);
+            assertThat(Duration.between(first, secondAt)).isGreaterThanOrEqualTo(Duration.ofMillis(9_900));
+            assertThat(fetch(instance, whoami, "sticky")[2]).isNotEqualTo(afterFirst);
+        }
+        assertThat(Files.readString(instance.logFile())).doesNotContain("Rate limiting NEWNYM");
+    }
+}
