@@ -373,7 +373,8 @@ public final class TorInstance implements AutoCloseable {
             public void onCircuit(CircuitEvent event) {
                 if (event.status() == CircuitEvent.Status.FAILED) {
                     submit(() -> onCircuitFailed(g, event));
-                } else if (event.status() == CircuitEvent.Status.BUILT) {
+                } else if (event.status() == CircuitEvent.Status.BUILT && event.isGeneralExitCircuit()) {
+                    // Only a full exit circuit shows recovery; one-hop directory circuits build regardless.
                     submit(() -> onCircuitBuilt(g));
                 }
             }

@@ -1,5 +1,6 @@
 package io.torgate.torpool.instance;
 
+import static io.torgate.torpool.instance.InstanceState.DEGRADED;
 import static io.torgate.torpool.instance.InstanceState.READY;
 import static io.torgate.torpool.instance.InstanceState.RESTARTING;
 import static io.torgate.torpool.instance.InstanceState.STOPPED;
@@ -101,6 +102,11 @@ class TorInstanceTestnetTest {
         assertThat(instance.bootstrap().isDone()).isTrue();
 
         Set<String> exitFps = net.exits().stream().map(TestRelay::fingerprint).collect(Collectors.toSet());
+        // The consensus as this client sees it names the same relays, and the same exits, as the network.
+        var consensus = instance.control().orElseThrow().networkStatus().get(10, TimeUnit.SECONDS);
+        assertThat(consensus).extracting(r -> r.fingerprint())
+                .containsExactlyInAnyOrderElementsOf(net.relays().stream().map(TestRelay::fingerprint).toList());
+        assertThat(consensus.stream().filter(r -> r.isExit()).map(r -> r.fingerprint())).containsExactlyInAnyOrderElementsOf(exitFps);
         try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
             for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
                 String[] r = fetch(instance, whoami, user);
@@ -169,5 +175,51 @@ class TorInstanceTestnetTest {
             assertThat(fetch(instance, whoami, "sticky")[2]).isNotEqualTo(afterFirst);
         }
         assertThat(Files.readString(instance.logFile())).doesNotContain("Rate limiting NEWNYM");
+    }
+
+    @Test
+    void circuitsThatKeepFailingDegradeTheInstanceWhichRecoversOrIsRestarted(TestNetwork net) throws Exception {
+        StateRecorder rec = new StateRecorder();
+        instance = TorInstance.create(TorInstanceConfig.builder("failing", dir)
+                .extraTorrc(net.clientTorrc())
+                .circuitFailureLimit(5, Duration.ofSeconds(30))
+                .degradedGrace(Duration.ofSeconds(60))
+                .build());
+        instance.addListener(rec);
+        instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
+        long firstPid = instance.pid().orElseThrow();
+
+        // A middle relay that the consensus still lists but that is down: every circuit through it fails.
+        TestRelay middle = net.relays().stream().filter(r -> r.role() == TestRelay.Role.MIDDLE).findFirst().orElseThrow();
+        net.stopRelay(middle.fingerprint());
+        try {
+            Map<String, String> pinToDeadMiddle = new java.util.LinkedHashMap<>();
+            pinToDeadMiddle.put("MiddleNodes", "$" + middle.fingerprint());
+            pinToDeadMiddle.put("StrictNodes", "1");
+
+            // Phase 1: failures degrade it; once circuits build again it is READY again, same process.
+            int mark = rec.mark();
+            instance.control().orElseThrow().setConf(pinToDeadMiddle).get(10, TimeUnit.SECONDS);
+            instance.newnym().get(10, TimeUnit.SECONDS); // drop the built circuits so tor must build new ones
+            StateRecorder.Transition degraded = rec.awaitAfter(mark, DEGRADED, Duration.ofSeconds(30));
+            assertThat(degraded.reason()).contains("5 circuits failed").contains("NEWNYM");
+            instance.control().orElseThrow().setConf(Map.of("MiddleNodes", "", "StrictNodes", "")).get(10, TimeUnit.SECONDS);
+            StateRecorder.Transition recovered = rec.awaitAfter(mark, READY, Duration.ofSeconds(30));
+            assertThat(recovered.reason()).contains("circuits build again");
+            assertThat(instance.pid()).hasValue(firstPid);
+
+            // Phase 2: failures go on after the NEWNYM: the instance is restarted, which drops the SETCONF.
+            mark = rec.mark();
+            instance.control().orElseThrow().setConf(pinToDeadMiddle).get(10, TimeUnit.SECONDS);
+            instance.control().orElseThrow().signal("NEWNYM").get(10, TimeUnit.SECONDS);
+            rec.awaitAfter(mark, DEGRADED, Duration.ofSeconds(30));
+            StateRecorder.Transition restarting = rec.awaitAfter(mark, RESTARTING, Duration.ofSeconds(30));
+            assertThat(restarting.reason()).contains("even after NEWNYM");
+            rec.awaitAfter(mark, READY, Duration.ofSeconds(30));
+            assertThat(instance.pid().orElseThrow()).isNotEqualTo(firstPid);
+        } finally {
+            net.startRelay(middle.fingerprint());
+            net.awaitConsensus(Duration.ofSeconds(60));
+        }
     }
 }
