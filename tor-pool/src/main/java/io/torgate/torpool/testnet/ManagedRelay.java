@@ -90,6 +90,11 @@ final class ManagedRelay {
         return p;
     }
 
+    /** Replaces the torrc on disk; the running tor applies it on {@link TorProcess#reload()}. */
+    void rewriteTorrc(Torrc torrc) throws IOException {
+        torrc.write(torrcFile);
+    }
+
     void stop(Duration grace) {
         TorProcess p = process;
         if (p != null) {

@@ -20,6 +20,9 @@ final class RelayTorrcs {
 
     /** Files shared by all relays of a network, and the per-launch facts that go into each torrc. */
     record Context(Path emptyGeoIp, Path resolvConf, Path bandwidths, int votingStartOffset, long ownerPid) {
+        Context withVotingStartOffset(int offset) {
+            return new Context(emptyGeoIp, resolvConf, bandwidths, offset, ownerPid);
+        }
     }
 
     private RelayTorrcs() {
@@ -87,6 +90,11 @@ final class RelayTorrcs {
                 // Otherwise some fresh relays were voted without Fast/Stable.
                 .set("AuthDirFastGuarantee", 1)
                 .set("AuthDirVoteStableGuaranteeMinUptime", 0)
+                // Vote Running for every relay that uploaded a descriptor instead of probing it. The probe runs
+                // once on a new descriptor and then only every ~21 min per relay, so one probe lost to a busy CPU
+                // kept a relay out of the consensus for good. Descriptors are wiped at launch (see
+                // TestNetwork), so "known" means "uploaded during this run".
+                .set("AuthDirTestReachability", 0)
                 // Equal measured weights: exit choice stayed even after bulk downloads only with this.
                 .set("V3BandwidthsFile", ctx.bandwidths());
         nonExit(t);
@@ -114,6 +122,17 @@ final class RelayTorrcs {
      */
     static int votingStartOffset(long launchEpochSecond, int leadSeconds) {
         return (int) Math.floorMod(launchEpochSecond + leadSeconds, (long) VOTING_INTERVAL);
+    }
+
+    /** The first consensus time (epoch second) after {@code epochSecond} under {@code offset}. */
+    static long nextConsensusAfter(long epochSecond, int offset) {
+        long b = epochSecond + 1;
+        return b + Math.floorMod(offset - b, (long) VOTING_INTERVAL);
+    }
+
+    /** Seconds from the start of a vote to the consensus it makes. */
+    static int voteToConsensusSeconds() {
+        return VOTE_DELAY + DIST_DELAY;
     }
 
     /** The v3 bandwidth file (format 1.0.0): a timestamp line, then the same weight for every relay. */

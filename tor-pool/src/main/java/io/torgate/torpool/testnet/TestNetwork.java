@@ -8,6 +8,7 @@ import io.torgate.torpool.process.Torrc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +47,8 @@ public final class TestNetwork implements AutoCloseable {
 
     /** Seconds from launch to the first consensus: long enough for every relay to upload its descriptor. */
     static final int FIRST_CONSENSUS_LEAD_SECONDS = 7;
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /** Relays exit well within this unless tor's shutdown deadlock hits (then SIGKILL, which loses nothing). */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(3);
     private static final int LAUNCH_ATTEMPTS = 3;
 
     private final Options options;
@@ -54,11 +56,16 @@ public final class TestNetwork implements AutoCloseable {
     private final Path stateDir;
     private final NetworkLayout layout;
     private final Map<String, ManagedRelay> relays;
-    private final RelayTorrcs.Context context;
+    private volatile RelayTorrcs.Context context;
     private final List<ProcessHandle> started = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private volatile Instant launchedAt;
+    /** The last launch or relay restart: a complete consensus must be at least this new. */
+    private volatile Instant startedAt;
+    /** The last start or stop of any relay: the Onionoo document's age. */
     private volatile Instant changedAt;
+    private volatile WhoamiServer whoami;
+    private volatile OnionooServer onionoo;
     private volatile boolean closed;
 
     private TestNetwork(Options options, TorBinary tor, NetworkLayout layout, RelayTorrcs.Context context) {
@@ -89,8 +96,11 @@ public final class TestNetwork implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             TestNetwork net = prepare(options, forceNewPorts);
             try {
+                long deadline = System.nanoTime() + options.bootstrapTimeout().toNanos();
                 net.launchAll();
-                net.awaitConsensus(options.bootstrapTimeout());
+                net.startServers();
+                net.bringFirstVoteForward(deadline);
+                net.awaitConsensus(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 return net;
             } catch (TestNetworkException e) {
                 Set<String> clashed = net.relays.values().stream().filter(ManagedRelay::diedOfPortClash)
@@ -158,12 +168,16 @@ public final class TestNetwork implements AutoCloseable {
     private void launchAll() throws TestNetworkException {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         launchedAt = Instant.now();
+        startedAt = launchedAt;
         changedAt = launchedAt;
         ExecutorService pool = Executors.newFixedThreadPool(relays.size());
         try {
             List<Future<TorProcess>> launches = new ArrayList<>();
             for (ManagedRelay r : relays.values()) {
-                launches.add(pool.submit(() -> launch(r)));
+                launches.add(pool.submit(() -> {
+                    forgetOldDirectoryData(r.dataDir());
+                    return launch(r);
+                }));
             }
             for (Future<TorProcess> f : launches) {
                 try {
@@ -183,11 +197,122 @@ public final class TestNetwork implements AutoCloseable {
                 + FIRST_CONSENSUS_LEAD_SECONDS + " s");
     }
 
+    private void startServers() throws TestNetworkException {
+        try {
+            whoami = WhoamiServer.start(relays::values);
+            onionoo = OnionooServer.start(this::onionooSnapshot);
+        } catch (IOException e) {
+            throw new TestNetworkException("cannot start the whoami/onionoo servers on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    OnionooSnapshot onionooSnapshot() {
+        List<OnionooSnapshot.Relay> rs = relays.values().stream()
+                .map(r -> new OnionooSnapshot.Relay(r.snapshot(), r.startedAt())).toList();
+        return new OnionooSnapshot(rs, latestConsensus(), Instant.ofEpochSecond(layout.createdEpochSecond()), changedAt,
+                tor.version());
+    }
+
+    /**
+     * Directory data from an earlier run does harm, not good: an authority would vote for relays that are not
+     * up (and a relay's fresh upload at the same address would not count as news), and a relay holding an old
+     * consensus builds self-test circuits through relays that are still starting and only publishes its
+     * descriptor once one succeeds (seen: 17 s late). Keys and state stay; this is wiped before a launch.
+     */
+    static void forgetOldDirectoryData(Path dataDir) throws IOException {
+        for (String name : List.of("cached-descriptors", "cached-descriptors.new", "cached-extrainfo",
+                "cached-extrainfo.new", "cached-consensus", "cached-microdesc-consensus", "cached-microdescs",
+                "cached-microdescs.new", "unverified-consensus", "unverified-microdesc-consensus")) {
+            Files.deleteIfExists(dataDir.resolve(name));
+        }
+        // Consensus diffs an authority kept; it rescans and recompresses them at start-up, for nothing here.
+        Path diffs = dataDir.resolve("diff-cache");
+        if (Files.isDirectory(diffs)) {
+            try (var files = Files.list(diffs)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
     private TorProcess launch(ManagedRelay r) throws TorStartException, IOException {
         Torrc torrc = RelayTorrcs.relay(r.spec(), r.dataDir(), layout, context);
         TorProcess p = r.launch(tor, torrc);
         started.add(p.toHandle());
         return p;
+    }
+
+    /**
+     * The first vote is scheduled optimistically, {@value #FIRST_CONSENSUS_LEAD_SECONDS} s after launch. On a busy
+     * CPU relays can take longer to start and upload their descriptors, and the next vote would then come up to
+     * a whole voting interval later. So as soon as every authority holds every relay's descriptor, move the
+     * schedule (new TestingV3AuthVotingStartOffset in the authorities' torrc, then SIGHUP) so that a vote
+     * starts a second later, unless the current schedule is about as quick.
+     */
+    private void bringFirstVoteForward(long deadline) throws TestNetworkException {
+        DirectoryProbe probe = new DirectoryProbe();
+        List<ManagedRelay> authorities = relays.values().stream().filter(r -> r.spec().isAuthority()).toList();
+        Instant since = startedAt.truncatedTo(ChronoUnit.SECONDS);
+        while (true) {
+            requireNoneDied();
+            Optional<Consensus> c = latestConsensus();
+            if (c.isPresent() && !c.get().validAfter().isBefore(since) && incompleteness(c.get()).isEmpty()) {
+                return; // the optimistic schedule was early enough
+            }
+            List<String> missing = new ArrayList<>();
+            for (ManagedRelay a : authorities) {
+                Set<String> have = probe.descriptors(a.spec());
+                relays.values().stream().filter(r -> !have.contains(r.fingerprint()))
+                        .forEach(r -> missing.add(r.spec().nickname() + "@" + a.spec().nickname()));
+            }
+            if (missing.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                return; // awaitConsensus reports the timeout
+            }
+            sleep(200, "waiting for relay descriptors");
+        }
+        Instant now = Instant.now();
+        options.progress().accept("descriptors of all " + relays.size() + " relays at the authorities "
+                + Duration.between(launchedAt, now).toMillis() + " ms after launch");
+        long nowSecond = (now.toEpochMilli() + 999) / 1000;
+        int lead = RelayTorrcs.voteToConsensusSeconds() + 1;
+        long scheduled = RelayTorrcs.nextConsensusAfter(nowSecond + lead - 1, context.votingStartOffset());
+        if (scheduled <= nowSecond + lead + 1) {
+            return;
+        }
+        int offset = RelayTorrcs.votingStartOffset(nowSecond, lead);
+        context = context.withVotingStartOffset(offset);
+        for (ManagedRelay a : authorities) {
+            try {
+                a.rewriteTorrc(RelayTorrcs.relay(a.spec(), a.dataDir(), layout, context));
+                a.process().orElseThrow().reload();
+            } catch (IOException e) {
+                throw new TestNetworkException("cannot move the voting schedule of " + a + ": " + e.getMessage(), e);
+            }
+        }
+        options.progress().accept("moved the first consensus from " + Instant.ofEpochSecond(scheduled) + " to "
+                + Instant.ofEpochSecond(nowSecond + lead));
+    }
+
+    private void requireNoneDied() throws TestNetworkException {
+        for (ManagedRelay r : relays.values()) {
+            if (r.process().isPresent() && !r.isRunning()) {
+                throw new TestNetworkException("relay " + r.spec().nickname() + " exited; log " + r.logFile()
+                        + " ends with:\n" + r.process().get().tailLog(15));
+            }
+        }
+    }
+
+    private static void sleep(long millis, String what) throws TestNetworkException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestNetworkException("interrupted while " + what, e);
+        }
     }
 
     /**
@@ -199,16 +324,11 @@ public final class TestNetwork implements AutoCloseable {
      */
     public void awaitConsensus(Duration timeout) throws TestNetworkException {
         requirePositive(timeout, "timeout");
-        Instant since = changedAt.truncatedTo(ChronoUnit.SECONDS);
+        Instant since = startedAt.truncatedTo(ChronoUnit.SECONDS);
         long deadline = System.nanoTime() + timeout.toNanos();
         String missing = "no consensus yet";
         while (true) {
-            for (ManagedRelay r : relays.values()) {
-                if (r.process().isPresent() && !r.isRunning()) {
-                    throw new TestNetworkException("relay " + r.spec().nickname() + " exited while waiting for a consensus; "
-                            + "log " + r.logFile() + " ends with:\n" + r.process().get().tailLog(15));
-                }
-            }
+            requireNoneDied();
             Optional<Consensus> c = latestConsensus();
             if (c.isPresent() && !c.get().validAfter().isBefore(since)) {
                 missing = incompleteness(c.get());
@@ -217,7 +337,7 @@ public final class TestNetwork implements AutoCloseable {
                     long exits = relays.values().stream()
                             .filter(r -> r.isRunning() && r.spec().role() == TestRelay.Role.EXIT).count();
                     options.progress().accept("consensus with " + running + " relays (" + exits + " exits), valid after "
-                            + c.get().validAfter() + ", " + Duration.between(changedAt, Instant.now()).toMillis()
+                            + c.get().validAfter() + ", " + Duration.between(startedAt, Instant.now()).toMillis()
                             + " ms after launch");
                     return;
                 }
@@ -228,12 +348,7 @@ public final class TestNetwork implements AutoCloseable {
                 throw new TestNetworkException("no complete consensus within " + timeout.toSeconds() + " s: " + missing
                         + " (logs in " + stateDir.resolve("logs") + ")");
             }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TestNetworkException("interrupted while waiting for a consensus", e);
-            }
+            sleep(200, "waiting for a consensus");
         }
     }
 
@@ -297,6 +412,21 @@ public final class TestNetwork implements AutoCloseable {
         return managed(fingerprint).snapshot();
     }
 
+    /** {@code http://127.0.0.1:PORT/}: answers JSON naming the exit relay that carried the request. */
+    public URI whoamiUrl() {
+        return whoami.url();
+    }
+
+    /** Base URL of the Onionoo stand-in; {@code GET {base}/details} serves the details document. */
+    public URI onionooUrl() {
+        return onionoo.url();
+    }
+
+    /** The Onionoo stand-in itself, to make it fail or be slow in tests. */
+    public OnionooServer onionoo() {
+        return onionoo;
+    }
+
     /** PIDs of every tor process this network has started, including ones it stopped since. */
     public List<Long> startedPids() {
         return started.stream().map(ProcessHandle::pid).toList();
@@ -311,10 +441,11 @@ public final class TestNetwork implements AutoCloseable {
         return launchedAt;
     }
 
-    /** Stops one relay (SIGTERM, then SIGKILL after 5 s), as a test that wants an exit to disappear needs. */
+    /** Stops one relay (SIGTERM, then SIGKILL after 3 s), as a test that wants an exit to disappear needs. */
     public synchronized void stopRelay(String fingerprint) {
         ManagedRelay r = managed(fingerprint);
         r.stop(STOP_GRACE);
+        changedAt = Instant.now();
         log.info("stopped relay {}", r);
     }
 
@@ -342,7 +473,8 @@ public final class TestNetwork implements AutoCloseable {
         } catch (TorStartException | IOException e) {
             throw new TestNetworkException("cannot restart " + r + ": " + e.getMessage(), e);
         }
-        changedAt = Instant.now();
+        startedAt = Instant.now();
+        changedAt = startedAt;
         awaitOrPort(r, Duration.ofSeconds(30));
         log.info("restarted relay {} as pid {}", r, r.snapshot().pid());
     }
@@ -364,12 +496,7 @@ public final class TestNetwork implements AutoCloseable {
                             + " within " + timeout.toSeconds() + " s");
                 }
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TestNetworkException("interrupted while waiting for " + r, e);
-            }
+            sleep(100, "waiting for " + r + " to open its ORPort");
         }
     }
 
@@ -399,6 +526,12 @@ public final class TestNetwork implements AutoCloseable {
             return;
         }
         closed = true;
+        if (whoami != null) {
+            whoami.close();
+        }
+        if (onionoo != null) {
+            onionoo.close();
+        }
         List<Thread> stoppers = new ArrayList<>();
         for (ManagedRelay r : relays.values()) {
             Thread t = new Thread(() -> r.stop(STOP_GRACE), "testnet-stop-" + r.spec().nickname());
