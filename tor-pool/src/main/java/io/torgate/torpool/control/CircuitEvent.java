@@ -83,6 +83,21 @@ public record CircuitEvent(
                 && !buildFlags.contains("IS_INTERNAL") && !buildFlags.contains("ONEHOP_TUNNEL");
     }
 
+    /** Reasons a circuit ends unbuilt that say nothing about the network's health. */
+    private static final Set<String> BENIGN_FAILURE_REASONS = Set.of(
+            "FINISHED",            // a NEWNYM (ours or anyone's) discarded circuits still being built
+            "REQUESTED",           // a controller closed it
+            "MEASUREMENT_EXPIRED", // tor's own build-time measurement circuits
+            "IP_NOW_REDUNDANT");   // onion-service introduction point no longer needed
+
+    /**
+     * A FAILED circuit whose reason points at the network or a relay (NOPATH, DESTROYED, TIMEOUT,
+     * CHANNEL_CLOSED, …) rather than at a deliberate discard: what a health check should count.
+     */
+    public boolean isHealthFailure() {
+        return status == Status.FAILED && !reason.map(BENIGN_FAILURE_REASONS::contains).orElse(false);
+    }
+
     /** BUILT, FAILED and CLOSED end or settle a circuit; the others are steps on the way. */
     public boolean isTerminal() {
         return status == Status.FAILED || status == Status.CLOSED;

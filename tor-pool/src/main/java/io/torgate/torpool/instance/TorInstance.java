@@ -83,6 +83,13 @@ public final class TorInstance implements AutoCloseable {
     private ScheduledFuture<?> timer;
     private EventWindow circuitFailures;
     private String degradedBecause;
+    /** Highest circuit id seen this generation (tor numbers circuits upwards). */
+    private long highestCircuitId;
+    /**
+     * While DEGRADED: only failures of circuits above this id count, i.e. circuits launched after our NEWNYM
+     * took effect; failures of older circuits, still arriving in a burst, say nothing about recovery.
+     */
+    private long failuresCountAbove = Long.MAX_VALUE;
     private CompletableFuture<Void> ready = CompletableFuture.failedFuture(
             new TorInstanceException("not started", null));
 
@@ -297,6 +304,8 @@ public final class TorInstance implements AutoCloseable {
         bootstrap = BootstrapStatus.UNKNOWN;
         socksAddress = null;
         degradedBecause = null;
+        highestCircuitId = 0;
+        failuresCountAbove = Long.MAX_VALUE;
         circuits.clear();
         streams.reset("tor instance '" + name() + "' restarted");
         try {
@@ -371,7 +380,8 @@ public final class TorInstance implements AutoCloseable {
 
             @Override
             public void onCircuit(CircuitEvent event) {
-                if (event.status() == CircuitEvent.Status.FAILED) {
+                submit(() -> noteCircuitId(g, event));
+                if (event.isHealthFailure()) {
                     submit(() -> onCircuitFailed(g, event));
                 } else if (event.status() == CircuitEvent.Status.BUILT && event.isGeneralExitCircuit()) {
                     // Only a full exit circuit shows recovery; one-hop directory circuits build regardless.
@@ -455,6 +465,20 @@ public final class TorInstance implements AutoCloseable {
         ready.complete(null);
     }
 
+    private void noteCircuitId(int g, CircuitEvent event) {
+        if (g == generation) {
+            highestCircuitId = Math.max(highestCircuitId, circuitNumber(event));
+        }
+    }
+
+    private static long circuitNumber(CircuitEvent event) {
+        try {
+            return Long.parseLong(event.id());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     private void onCircuitFailed(int g, CircuitEvent event) {
         if (g != generation || circuitFailures == null) {
             return;
@@ -462,6 +486,9 @@ public final class TorInstance implements AutoCloseable {
         InstanceState st = states.current();
         if (st != READY && st != DEGRADED) {
             return;
+        }
+        if (st == DEGRADED && circuitNumber(event) <= failuresCountAbove) {
+            return; // launched before our NEWNYM took effect
         }
         if (!circuitFailures.record(System.nanoTime())) {
             return;
@@ -488,10 +515,17 @@ public final class TorInstance implements AutoCloseable {
     /** DEGRADED: try a NEWNYM first; if the instance has not recovered after the grace period, restart it. */
     private void degrade(int g, String why) {
         degradedBecause = why;
+        failuresCountAbove = Long.MAX_VALUE;
         states.moveTo(DEGRADED, why + "; sent NEWNYM");
         control.newnym().whenComplete((t, e) -> {
             if (e != null) {
                 log.debug("tor instance '{}': NEWNYM failed: {}", name(), e.toString());
+            } else {
+                submit(() -> {
+                    if (g == generation) {
+                        failuresCountAbove = highestCircuitId;
+                    }
+                });
             }
         });
         schedule(g, config.degradedGrace(), () -> {

@@ -84,6 +84,18 @@ class EventParsingTest {
         assertThat(c.isTerminal()).isTrue();
         assertThat(c.reason()).contains("CHANNEL_CLOSED");
         assertThat(c.path()).containsExactly(new Hop(FP_A, "a0"));
+        assertThat(c.isHealthFailure()).isTrue();
+    }
+
+    @Test
+    void circuitsDiscardedOnPurposeAreNotHealthFailures() {
+        assertThat(CircuitEvent.parse("12 FAILED $" + FP_A + "~a0 PURPOSE=GENERAL REASON=FINISHED").isHealthFailure())
+                .as("a NEWNYM drops circuits still being built").isFalse();
+        assertThat(CircuitEvent.parse("13 FAILED PURPOSE=GENERAL REASON=REQUESTED").isHealthFailure()).isFalse();
+        assertThat(CircuitEvent.parse("14 FAILED PURPOSE=CONFLUX_UNLINKED REASON=NOPATH").isHealthFailure()).isTrue();
+        assertThat(CircuitEvent.parse("15 FAILED PURPOSE=GENERAL").isHealthFailure()).as("no reason given").isTrue();
+        assertThat(CircuitEvent.parse("16 CLOSED PURPOSE=GENERAL REASON=DESTROYED").isHealthFailure())
+                .as("closed after being built is not a build failure").isFalse();
     }
 
     @Test

@@ -7,18 +7,17 @@ import static io.torgate.torpool.instance.InstanceState.STOPPED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.torgate.torpool.control.StreamExit;
-import io.torgate.torpool.support.LoopbackWhoami;
 import io.torgate.torpool.support.Socks5Client;
 import io.torgate.torpool.testnet.TestNetwork;
 import io.torgate.torpool.testnet.TestNetworkExtension;
 import io.torgate.torpool.testnet.TestRelay;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +35,7 @@ import org.slf4j.LoggerFactory;
 class TorInstanceTestnetTest {
 
     private static final Logger log = LoggerFactory.getLogger(TorInstanceTestnetTest.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration READY_BUDGET = Duration.ofSeconds(90);
 
     @TempDir
@@ -59,23 +59,16 @@ class TorInstanceTestnetTest {
         return i;
     }
 
-    private static Map<Long, String> relayPids(TestNetwork net) {
-        Map<Long, String> m = new HashMap<>();
-        for (TestRelay r : net.relays()) {
-            if (r.isRunning()) {
-                m.put(r.pid(), r.fingerprint());
-            }
-        }
-        return m;
-    }
-
-    /** Fetches whoami through the instance as {@code user}; returns (what whoami saw, what the tracker says). */
-    private static String[] fetch(TorInstance i, LoopbackWhoami whoami, String user) throws Exception {
+    /**
+     * Fetches the network's whoami page through the instance as {@code user}; returns the exit whoami saw
+     * (found from the owner of the connecting socket), the exit the tracker names, and the circuit id.
+     */
+    private static String[] fetch(TorInstance i, TestNetwork net, String user) throws Exception {
         long before = System.nanoTime();
         InetSocketAddress socks = i.socksAddress().orElseThrow();
-        try (Socket s = Socks5Client.connect(socks, "127.0.0.1", whoami.port(), user, "pw", 30_000)) {
+        try (Socket s = Socks5Client.connect(socks, "127.0.0.1", net.whoamiUrl().getPort(), user, "pw", 30_000)) {
             int localPort = s.getLocalPort();
-            String seen = Socks5Client.get(s, "/").strip();
+            String seen = JSON.readTree(Socks5Client.get(s, "/")).path("fingerprint").asText("none");
             StreamExit exit = i.exitFor(localPort, before).get(10, TimeUnit.SECONDS);
             return new String[] {seen, exit.exit().orElseThrow().fingerprint(), exit.circuitId()};
         }
@@ -107,15 +100,13 @@ class TorInstanceTestnetTest {
         assertThat(consensus).extracting(r -> r.fingerprint())
                 .containsExactlyInAnyOrderElementsOf(net.relays().stream().map(TestRelay::fingerprint).toList());
         assertThat(consensus.stream().filter(r -> r.isExit()).map(r -> r.fingerprint())).containsExactlyInAnyOrderElementsOf(exitFps);
-        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
-            for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
-                String[] r = fetch(instance, whoami, user);
-                log.info("user {} -> whoami {} / tracker {} (circuit {})", user, r[0], r[1], r[2]);
-                assertThat(r[0]).as("whoami saw an exit of the network").isIn(exitFps);
-                assertThat(r[1]).as("tracker agrees with whoami for " + user).isEqualTo(r[0]);
-            }
-            log.info("MEASURE RSS after 5 streams: {} kB", rssKb(pid));
+        for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
+            String[] r = fetch(instance, net, user);
+            log.info("user {} -> whoami {} / tracker {} (circuit {})", user, r[0], r[1], r[2]);
+            assertThat(r[0]).as("whoami saw an exit of the network").isIn(exitFps);
+            assertThat(r[1]).as("tracker agrees with whoami for " + user).isEqualTo(r[0]);
         }
+        log.info("MEASURE RSS after 5 streams: {} kB", rssKb(pid));
 
         // Warm start: same data directory, so the cached consensus makes READY much quicker.
         instance.stop().get(30, TimeUnit.SECONDS);
@@ -148,10 +139,9 @@ class TorInstanceTestnetTest {
         assertThat(secondPid).isNotEqualTo(firstPid);
         assertThat(ProcessHandle.of(firstPid).filter(ProcessHandle::isAlive)).isEmpty();
 
-        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
-            String[] r = fetch(instance, whoami, "after-restart");
-            assertThat(r[1]).isEqualTo(r[0]);
-        }
+        String[] r = fetch(instance, net, "after-restart");
+        assertThat(r[0]).isIn(net.exits().stream().map(TestRelay::fingerprint).toList());
+        assertThat(r[1]).isEqualTo(r[0]);
     }
 
     @Test
@@ -159,21 +149,19 @@ class TorInstanceTestnetTest {
         StateRecorder rec = new StateRecorder();
         instance = create(net, "nym", rec);
         instance.start().get(READY_BUDGET.toSeconds(), TimeUnit.SECONDS);
-        try (LoopbackWhoami whoami = new LoopbackWhoami(() -> relayPids(net))) {
-            String before = fetch(instance, whoami, "sticky")[2];
-            assertThat(fetch(instance, whoami, "sticky")[2]).as("same user, same circuit").isEqualTo(before);
+        long before = Math.max(Long.parseLong(fetch(instance, net, "sticky")[2]), Long.parseLong(fetch(instance, net, "sticky")[2]));
 
-            Instant first = instance.newnym().get(10, TimeUnit.SECONDS);
-            String afterFirst = fetch(instance, whoami, "sticky")[2];
-            assertThat(afterFirst).as("NEWNYM took effect").isNotEqualTo(before);
+        Instant first = instance.newnym().get(10, TimeUnit.SECONDS);
+        long afterFirst = Long.parseLong(fetch(instance, net, "sticky")[2]);
+        // NEWNYM marks every existing circuit dirty: the stream must go on a circuit built after it.
+        assertThat(afterFirst).as("NEWNYM took effect").isGreaterThan(before);
 
-            var second = instance.newnym();
-            assertThat(second).as("within 10 s: deferred, not sent").isNotDone();
-            assertThat(instance.control().orElseThrow().newnymSignalsSent()).isEqualTo(1);
-            Instant secondAt = second.get(20, TimeUnit.SECONDS);
-            assertThat(Duration.between(first, secondAt)).isGreaterThanOrEqualTo(Duration.ofMillis(9_900));
-            assertThat(fetch(instance, whoami, "sticky")[2]).isNotEqualTo(afterFirst);
-        }
+        var second = instance.newnym();
+        assertThat(second).as("within 10 s: deferred, not sent").isNotDone();
+        assertThat(instance.control().orElseThrow().newnymSignalsSent()).isEqualTo(1);
+        Instant secondAt = second.get(20, TimeUnit.SECONDS);
+        assertThat(Duration.between(first, secondAt)).isGreaterThanOrEqualTo(Duration.ofMillis(9_900));
+        assertThat(Long.parseLong(fetch(instance, net, "sticky")[2])).isGreaterThan(afterFirst);
         assertThat(Files.readString(instance.logFile())).doesNotContain("Rate limiting NEWNYM");
     }
 
