@@ -16,8 +16,7 @@ public interface Gateway extends AutoCloseable {
      *                               or the address cannot be bound; the message says why
      */
     static Gateway start(GatewayConfig config) throws GatewayStartException {
-        // Implemented by the data-path work item.
-        throw new UnsupportedOperationException("not yet implemented");
+        return NettyGateway.start(config);
     }
 
     /** The bound address (the real port when 0 was asked for). */

@@ -15,7 +15,11 @@ public interface GatewayListener {
     /** The client finished the SOCKS5 / HTTP handshake (up to the CONNECT request) after this many nanos. */
     default void handshakeCompleted(ConnectRequest.Protocol protocol, long nanos) { }
 
-    /** The handshake failed or timed out; reason from a bounded set (e.g. {@code bad_version}, {@code timeout}). */
+    /**
+     * The handshake failed or timed out; reason from a bounded set (e.g. {@code bad_version}, {@code timeout}).
+     * {@code protocol} is null when the first byte matched no protocol (reasons {@code socks4},
+     * {@code unknown_protocol}).
+     */
     default void handshakeFailed(ConnectRequest.Protocol protocol, String reason) { }
 
     /** Wrong user or password. */

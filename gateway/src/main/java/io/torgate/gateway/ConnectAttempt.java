@@ -1,0 +1,206 @@
+package io.torgate.gateway;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One CONNECT on its way to becoming a tunnel: take a slot under the tunnel limits, ask the router, dial the
+ * upstream, all within the connect timeout. Runs on the client's event loop; the router may complete on any
+ * thread and is brought back here. Exactly one outcome is reported, and a router that never completes is cut
+ * off by the deadline.
+ */
+final class ConnectAttempt {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectAttempt.class);
+
+    /** Where the result goes (the front door). Called on the event loop, at most once. */
+    interface Outcome {
+        /** The upstream is ready; the tunnel slot now belongs to the caller's tunnel. */
+        void connected(Route route, Channel upstream);
+
+        void failed(ConnectFailure failure);
+    }
+
+    private final GatewayContext gw;
+    private final ConnectRequest request;
+    private final EventLoop loop;
+    private final Outcome outcome;
+
+    private long deadlineNanos;
+    private ScheduledFuture<?> deadline;
+    private Route route;
+    private long routedNanos;
+    private UpstreamDialer.Dial dial;
+    private boolean slotHeld;
+    private boolean done;
+
+    ConnectAttempt(GatewayContext gw, ConnectRequest request, EventLoop loop, Outcome outcome) {
+        this.gw = gw;
+        this.request = request;
+        this.loop = loop;
+        this.outcome = outcome;
+    }
+
+    void start() {
+        String refusedBy = gw.tunnels().tryAcquire(request.route().user());
+        if (refusedBy != null) {
+            done = true;
+            gw.listener().limitRejected(refusedBy);
+            log.info("Refused a tunnel for user {}: {} tunnel limit reached", request.route().user(), refusedBy);
+            outcome.failed(ConnectFailure.limit(refusedBy));
+            return;
+        }
+        slotHeld = true;
+        long timeoutNanos = gw.config().connectTimeout().toNanos();
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        deadline = loop.schedule(this::timedOut, timeoutNanos, TimeUnit.NANOSECONDS);
+
+        CompletionStage<Route> stage;
+        try {
+            stage = gw.config().router().route(request);
+        } catch (RuntimeException e) {
+            routed(null, e);
+            return;
+        }
+        if (stage == null) {
+            routed(null, new NullPointerException("router returned no CompletionStage"));
+            return;
+        }
+        stage.whenComplete((r, error) -> {
+            if (loop.inEventLoop()) {
+                routed(r, error);
+            } else {
+                loop.execute(() -> routed(r, error));
+            }
+        });
+    }
+
+    private void routed(Route r, Throwable error) {
+        if (done) {
+            // Too late (timed out or the client left): tell the router its route went unused.
+            if (r != null) {
+                r.observer().failed(SocksReply.TTL_EXPIRED, new TimeoutException("route arrived after the attempt ended"));
+            }
+            return;
+        }
+        if (error != null || r == null) {
+            Throwable cause = error == null ? new NullPointerException("router completed with no route")
+                    : UpstreamFailures.unwrap(error);
+            ConnectFailure failure;
+            if (cause instanceof RoutingException) {
+                RoutingException refusal = (RoutingException) cause;
+                gw.listener().routingRejected(refusal.reason(), refusal.reply());
+                log.debug("Router refused {}: {} ({})", gw.redactor().destination(request.destination()),
+                        refusal.reason(), refusal.detail());
+                String error9209 = refusal.reply() == SocksReply.NOT_ALLOWED_BY_RULESET
+                        ? "http_request_denied" : UpstreamFailures.proxyStatusError(refusal.reply());
+                failure = ConnectFailure.of(refusal.reply(), error9209, refusal.detail());
+            } else {
+                gw.listener().routingRejected("router_error", SocksReply.GENERAL_FAILURE);
+                log.warn("Router failed for a request of user {}", request.route().user(), cause);
+                failure = ConnectFailure.internal("the gateway could not choose a route");
+            }
+            finish(failure);
+            return;
+        }
+        route = r;
+        routedNanos = System.nanoTime();
+        long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - routedNanos));
+        dial = gw.dialer().dial(r, request.destination(), loop, leftMillis, new UpstreamDialer.Callback() {
+            @Override
+            public void connected(Channel upstream) {
+                dialled(upstream);
+            }
+
+            @Override
+            public void failed(ConnectFailure failure, Throwable cause) {
+                dialFailed(failure, cause);
+            }
+        });
+    }
+
+    private void dialled(Channel upstream) {
+        if (done) {
+            upstream.close();
+            return;
+        }
+        done = true;
+        deadline.cancel(false);
+        slotHeld = false; // handed over with the channel
+        gw.listener().upstreamConnected(System.nanoTime() - routedNanos);
+        outcome.connected(route, upstream);
+    }
+
+    private void dialFailed(ConnectFailure failure, Throwable cause) {
+        if (done) {
+            return;
+        }
+        gw.listener().upstreamFailed(failure.reply());
+        route.observer().failed(failure.reply(), cause);
+        // Exception messages name the address they failed on, so they are logged only with destinations.
+        log.debug("Upstream {} failed for {}: {} ({})", route, gw.redactor().destination(request.destination()),
+                failure.reply(), gw.config().logDestinations() || cause == null ? String.valueOf(cause)
+                        : cause.getClass().getSimpleName() + ": " + failure.detail());
+        finish(failure);
+    }
+
+    private void timedOut() {
+        if (done) {
+            return;
+        }
+        ConnectFailure failure;
+        if (route == null) {
+            gw.listener().routingRejected("timeout", SocksReply.TTL_EXPIRED);
+            failure = ConnectFailure.timeout("choosing a route timed out");
+        } else {
+            dial.cancel();
+            gw.listener().upstreamFailed(SocksReply.TTL_EXPIRED);
+            route.observer().failed(SocksReply.TTL_EXPIRED, new TimeoutException("connect timed out"));
+            failure = ConnectFailure.timeout("connecting to the destination timed out");
+        }
+        log.debug("Connect to {} timed out after {}", gw.redactor().destination(request.destination()),
+                gw.config().connectTimeout());
+        finish(failure);
+    }
+
+    /** The client went away while we were connecting: drop everything quietly. */
+    void cancel() {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        if (dial != null) {
+            dial.cancel();
+        }
+        if (route != null) {
+            route.observer().failed(SocksReply.GENERAL_FAILURE, new ClosedChannelException());
+        }
+        releaseSlot();
+    }
+
+    private void finish(ConnectFailure failure) {
+        done = true;
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        releaseSlot();
+        outcome.failed(failure);
+    }
+
+    private void releaseSlot() {
+        if (slotHeld) {
+            slotHeld = false;
+            gw.tunnels().release(request.route().user());
+        }
+    }
+}
