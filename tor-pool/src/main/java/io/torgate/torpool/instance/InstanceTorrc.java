@@ -9,7 +9,8 @@ final class InstanceTorrc {
     }
 
     static Torrc build(TorInstanceConfig config, InstanceFiles files, long ownerPid) {
-        return new Torrc()
+        Torrc extra = config.extraTorrc();
+        Torrc torrc = new Torrc()
                 .set("DataDirectory", files.dataDir())
                 // IsolateSOCKSAuth: each isolation username/password gets its own circuits.
                 .set("SocksPort", "127.0.0.1:auto IsolateSOCKSAuth")
@@ -20,7 +21,13 @@ final class InstanceTorrc {
                 // Backstop until TAKEOWNERSHIP: tor exits when this JVM does, even if we never connect.
                 .set("__OwningControllerProcess", ownerPid)
                 // stdout is appended to the instance's log file by TorProcess.
-                .set("Log", "notice stdout")
-                .addAll(config.extraTorrc());
+                .set("Log", "notice stdout");
+        if (extra.values("ConfluxEnabled").isEmpty()) {
+            // With conflux (tor >= 0.4.8) streams of one isolation credential hopped between conflux sets, and so
+            // between exits, within seconds (measured on the testnet); without it they stay on one circuit,
+            // which sticky sessions rely on. Extra lines may turn it back on.
+            torrc.set("ConfluxEnabled", 0);
+        }
+        return torrc.addAll(extra);
     }
 }

@@ -66,5 +66,13 @@ class TorInstanceConfigTest {
                 .contains("CookieAuthentication 1\n")
                 .contains("__OwningControllerProcess 4242\n");
         assertThat(torrc.indexOf("DisableNetwork")).isGreaterThan(torrc.indexOf("__OwningControllerProcess"));
+        assertThat(torrc).contains("ConfluxEnabled 0\n");
+    }
+
+    @Test
+    void extraLinesMayTurnConfluxBackOnWithoutADuplicateOption() {
+        TorInstanceConfig c = b.extraTorrc(new Torrc().set("ConfluxEnabled", 1)).build();
+        String torrc = InstanceTorrc.build(c, new InstanceFiles(c.stateDir(), c.name()), 1).render();
+        assertThat(torrc).contains("ConfluxEnabled 1\n").doesNotContain("ConfluxEnabled 0");
     }
 }
