@@ -3,6 +3,10 @@ package io.torgate.control.cli;
 import io.torgate.control.Upstream;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.pool.TorPoolRouter;
+import io.torgate.torpool.process.Torrc;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,10 +31,14 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--upstream", paramLabel = "UPSTREAM", defaultValue = "direct", converter = UpstreamConverter.class,
-            description = "Where tunnels go: 'direct' (dial each destination from this host; no anonymity) or"
-                    + " 'socks5://HOST:PORT' (chain through a SOCKS5 server such as a Tor SocksPort).")
+    @Option(names = "--upstream", paramLabel = "UPSTREAM", defaultValue = "tor-pool", converter = UpstreamConverter.class,
+            description = "Where tunnels go: 'tor-pool' (a pool of --instances tor processes torgate runs and"
+                    + " supervises, on the public Tor network), 'direct' (dial each destination from this host;"
+                    + " no anonymity) or 'socks5://HOST:PORT' (chain through a SOCKS5 server such as a Tor SocksPort).")
     Upstream upstream;
+
+    @Mixin
+    PoolOptions pool;
 
     @Mixin
     GatewayOptions gateway;
@@ -45,20 +53,54 @@ final class RunCommand implements Callable<Integer> {
         }
         gateway.checkFlagCombinations();
         try (Foreground fg = new Foreground(spec)) {
-            Router router = router();
+            TorPool tors = null;
+            Router router;
+            if (upstream instanceof Upstream.TorPool) {
+                tors = fg.own(pool.pool(pool.stateDir().resolve("pool"), new Torrc()));
+                router = new TorPoolRouter(tors);
+            } else {
+                router = router();
+            }
             Gateway gw = fg.startGateway(gateway.gatewayConfig(router, gateway.authenticator()));
             fg.out().println("torgate listening on " + Foreground.hostPort(gw.address())
                     + " (SOCKS5 and HTTP CONNECT), upstream " + upstream.describe());
             fg.out().flush();
+            if (tors != null && !startPool(fg, tors)) {
+                return ExitCodes.RUNTIME_FAILURE;
+            }
             return fg.serveUntilSignal(gw, gateway.shutdownGrace);
         } catch (Foreground.GatewayStartFailed e) {
             return e.exitCode();
         }
     }
 
+    /**
+     * Starts the pool behind an already listening gateway (clients meanwhile get "no tor instance is ready"),
+     * showing each instance's bootstrap. False when no instance could start at all (the reason is printed).
+     */
+    private boolean startPool(Foreground fg, TorPool tors) throws InterruptedException {
+        fg.out().println("Starting " + pool.instances + " tor instance(s) (state in " + pool.stateDir() + ")");
+        try {
+            new PoolProgress(tors, fg.out(), PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
+            fg.out().println("Tor pool ready: " + tors.ready().size() + " of " + pool.instances + " instances");
+            fg.out().flush();
+            return true;
+        } catch (ExecutionException e) {
+            spec.commandLine().getErr().println("torgate run: " + TestnetCommand.rootMessage(e));
+            spec.commandLine().getErr().flush();
+            return false;
+        } catch (InterruptedException stopRequested) {
+            // Ctrl-C while tor bootstraps: fall through to the normal drain-and-stop.
+            return true;
+        }
+    }
+
     private Router router() {
         try {
-            return upstream.router();
+            if (upstream instanceof Upstream.Socks5 socks5) {
+                return socks5.router();
+            }
+            return ((Upstream.Direct) upstream).router();
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -48,7 +48,7 @@ class CliTest {
                 "--log-destinations", "--debug", "--help")) {
             assertThat(help).contains(flag);
         }
-        for (String shownDefault : List.of("Default: direct", "Default: 127.0.0.1:1080", "Default: 10s",
+        for (String shownDefault : List.of("Default: tor-pool", "Default: 127.0.0.1:1080", "Default: 10s",
                 "Default: 60s", "Default: 5m", "Default: 20000", "Default: 32768", "Default: 65536", "Default: 5s")) {
             assertThat(help).contains(shownDefault);
         }
@@ -93,7 +93,7 @@ class CliTest {
         assertThat(fromCli.logDestinations()).isEqualTo(defaults.logDestinations());
         assertThat(fromCli.authenticator()).isSameAs(Authenticator.NONE);
         RunCommand run = parseRun();
-        assertThat(run.upstream).isEqualTo(new Upstream.Direct());
+        assertThat(run.upstream).isEqualTo(new Upstream.TorPool());
         assertThat(run.gateway.usersFile).isNull();
         assertThat(run.gateway.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
         assertThat(run.gateway.debug).isFalse();
@@ -139,7 +139,7 @@ class CliTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "--upstream | ftp://x     | Invalid value for option '--upstream': 'ftp://x' is not an upstream; use direct or socks5://HOST:PORT",
+            "--upstream | ftp://x     | Invalid value for option '--upstream': 'ftp://x' is not an upstream; use tor-pool, direct or socks5://HOST:PORT",
             "--upstream | socks5://h  | Invalid value for option '--upstream': 'socks5://h' needs a host and a port",
             "--socks    | 127.0.0.1   | Invalid value for option '--socks': '127.0.0.1' is not HOST:PORT",
             "--socks    | :1080       | Invalid value for option '--socks': ':1080' is not HOST:PORT",
