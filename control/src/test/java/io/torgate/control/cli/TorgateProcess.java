@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 final class TorgateProcess implements AutoCloseable {
 
     private static final Pattern LISTENING =
-            Pattern.compile("torgate listening on 127\\.0\\.0\\.1:(\\d+) \\(SOCKS5 and HTTP CONNECT\\), upstream (\\S+)");
+            Pattern.compile("torgate listening on 127\\.0\\.0\\.1:(\\d+) \\(SOCKS5 and HTTP CONNECT\\), upstream (\\S+).*");
 
     private final Process process;
     private final StringBuffer stdout = new StringBuffer();
@@ -108,6 +108,11 @@ final class TorgateProcess implements AutoCloseable {
         Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
+    }
+
+    /** The child JVM's tor processes (and any other descendants) right now. */
+    List<ProcessHandle> descendants() {
+        return process.descendants().toList();
     }
 
     boolean isAlive() {

@@ -1,0 +1,119 @@
+package io.torgate.control.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code torgate testnet} as a user runs it: a child JVM builds the private Tor network, a pool of two tor
+ * instances and the gateway; real curl and the JDK's SOCKS client go through it to the network's whoami
+ * server, which names the exit relay that carried each request (found from socket ownership, independent of
+ * torgate). SIGTERM then stops everything: exit 0 and no tor process left.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TestnetEndToEndTest {
+
+    private static final Duration START = Duration.ofMinutes(4);
+    private static final Pattern CURL_LINE =
+            Pattern.compile("curl --socks5-hostname (127\\.0\\.0\\.1):(\\d+) -U 'alice-session-demo:x' (http://\\S+)");
+    private static final Pattern EXIT_LINE = Pattern.compile("^  exit\\d+\\s+[a-z]{2}\\s+([0-9A-F]{40})$", Pattern.MULTILINE);
+
+    private final ObjectMapper json = new ObjectMapper();
+    private TorgateProcess torgate;
+    private int port;
+    private String whoami;
+    private Set<String> exits;
+    private final List<ProcessHandle> tors = new ArrayList<>();
+
+    @BeforeAll
+    void startTestnet() throws Exception {
+        // The module's target dir: kept between local runs (fast warm start), gone with 'mvn clean'.
+        Path state = Path.of("target", "cli-testnet-state").toAbsolutePath();
+        torgate = TorgateProcess.start("testnet", "--socks", "127.0.0.1:0", "--instances", "2", "--exits", "3",
+                "--state-dir", state.toString());
+        torgate.awaitListeningPort(START);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> torgate.stdout().contains("Ctrl-C stops everything."));
+        Matcher m = CURL_LINE.matcher(torgate.stdout());
+        assertThat(m.find()).as("a ready-to-paste curl in:\n%s", torgate.stdout()).isTrue();
+        port = Integer.parseInt(m.group(2));
+        whoami = m.group(3);
+        exits = EXIT_LINE.matcher(torgate.stdout()).results().map(r -> r.group(1)).collect(java.util.stream.Collectors.toSet());
+        assertThat(exits).as("exits listed in:\n%s", torgate.stdout()).hasSize(3);
+        tors.addAll(torgate.descendants());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (torgate != null) {
+            torgate.close();
+        }
+        // Whatever happened above, no tor of this test may outlive it.
+        tors.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void thePrintedCurlIsCarriedByATestnetExit() throws Exception {
+        Curl.Result r = Curl.run("--socks5-hostname", "127.0.0.1:" + port, "-U", "alice-session-demo:x", whoami);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        JsonNode answer = json.readTree(r.body());
+        assertThat(answer.path("via").asText()).isEqualTo("exit");
+        assertThat(answer.path("fingerprint").asText()).isIn(exits);
+    }
+
+    @Test
+    void httpConnectAndTheJdkSocksClientAreCarriedByTestnetExits() throws Exception {
+        Curl.Result r = Curl.run("-p", "-x", "http://bob:x@127.0.0.1:" + port, whoami);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(json.readTree(r.body()).path("fingerprint").asText()).isIn(exits);
+
+        java.net.URI uri = java.net.URI.create(whoami);
+        try (Socket s = new Socket(new Proxy(Proxy.Type.SOCKS, new InetSocketAddress("127.0.0.1", port)))) {
+            s.setSoTimeout(30_000);
+            s.connect(InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort()), 30_000);
+            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + uri.getAuthority() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = readAll(s.getInputStream());
+            assertThat(response).startsWith("HTTP/1.1 200");
+            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+            assertThat(json.readTree(body).path("fingerprint").asText()).isIn(exits);
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: it stops what the other tests use
+    void sigtermStopsGatewayPoolAndNetworkLeavingNoTorBehind() throws Exception {
+        assertThat(tors).as("tor processes under torgate").hasSizeGreaterThanOrEqualTo(3 + 3 + 2);
+        torgate.terminate();
+        assertThat(torgate.awaitExit(Duration.ofSeconds(60))).as(torgate.stderr()).isZero();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(tors.stream().filter(ProcessHandle::isAlive).toList()).isEmpty());
+        assertThat(torgate.stderr()).doesNotContain("LEAK");
+    }
+
+    private static String readAll(InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+}
