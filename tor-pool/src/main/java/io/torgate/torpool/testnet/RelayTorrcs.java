@@ -1,0 +1,146 @@
+package io.torgate.torpool.testnet;
+
+import io.torgate.torpool.process.Torrc;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The torrc of every role in the test network. The options and the reasons for them come from measurements
+ * on this machine (see the testnet facts note): short voting intervals so a consensus appears within seconds,
+ * per-relay loopback addresses so tor's exit-enclave logic does not funnel everything to one exit, no
+ * directory caches on relays (they lagged and stalled clients), equal measured bandwidths so exit choice stays
+ * even, and exit policies that microdescriptor clients read as "exits" while keeping path-bias probes off.
+ */
+final class RelayTorrcs {
+
+    /** Seconds between consensuses; with 2 s vote and distribution delays this is tor's testing minimum. */
+    static final int VOTING_INTERVAL = 10;
+    static final int VOTE_DELAY = 2;
+    static final int DIST_DELAY = 2;
+
+    /** Files shared by all relays of a network, and the per-launch facts that go into each torrc. */
+    record Context(Path emptyGeoIp, Path resolvConf, Path bandwidths, int votingStartOffset, long ownerPid) {
+        Context withVotingStartOffset(int offset) {
+            return new Context(emptyGeoIp, resolvConf, bandwidths, offset, ownerPid);
+        }
+    }
+
+    private RelayTorrcs() {
+    }
+
+    /** What every node of the network, clients included, needs: testing mode, the authorities, the schedule. */
+    static Torrc network(NetworkLayout layout) {
+        Torrc t = new Torrc().set("TestingTorNetwork", 1);
+        for (RelaySpec a : layout.authorities()) {
+            t.set("DirAuthority", a.nickname() + " orport=" + a.orPort() + " no-v2 v3ident=" + a.v3ident()
+                    + " " + a.address() + ":" + a.dirPort() + " " + a.fingerprint());
+        }
+        return t.set("TestingV3AuthInitialVotingInterval", VOTING_INTERVAL)
+                .set("TestingV3AuthInitialVoteDelay", VOTE_DELAY)
+                .set("TestingV3AuthInitialDistDelay", DIST_DELAY)
+                .set("V3AuthVotingInterval", VOTING_INTERVAL)
+                .set("V3AuthVoteDelay", VOTE_DELAY)
+                .set("V3AuthDistDelay", DIST_DELAY);
+    }
+
+    static Torrc relay(RelaySpec r, Path dataDir, NetworkLayout layout, Context ctx) {
+        Torrc t = network(layout)
+                .set("DataDirectory", dataDir)
+                .set("Nickname", r.nickname())
+                .set("ContactInfo", "torgate-testnet@localhost")
+                // Without this every node would try to bind 127.0.0.1:9050 and all but one would die.
+                .set("SocksPort", 0)
+                .set("Address", r.address())
+                .set("ORPort", r.address() + ":" + r.orPort())
+                .set("AssumeReachable", 1)
+                .set("Log", "notice stdout")
+                .set("SafeLogging", 0)
+                // GeoIP tables cost ~60 MB of RSS per relay and mean nothing on 127.0.0.0/8.
+                .set("GeoIPFile", ctx.emptyGeoIp())
+                .set("GeoIPv6File", ctx.emptyGeoIp())
+                // KIST left one loopback circuit at ~7 MB/s with the CPU idle; Vanilla gave ~25 MB/s.
+                .set("Schedulers", "Vanilla")
+                // No internet here: never let a relay talk to the system's resolvers.
+                .set("ServerDNSResolvConfFile", ctx.resolvConf())
+                .set("ServerDNSDetectHijacking", 0)
+                // Tor exits on its own if this JVM dies without closing the network (e.g. killed by a timeout).
+                .set("__OwningControllerProcess", ctx.ownerPid());
+        switch (r.role()) {
+            case AUTHORITY -> authority(t, r, layout, ctx);
+            case MIDDLE -> nonExit(t.set("DirCache", 0));
+            case EXIT -> exit(t.set("DirCache", 0));
+        }
+        return t;
+    }
+
+    private static void authority(Torrc t, RelaySpec r, NetworkLayout layout, Context ctx) {
+        List<String> exits = layout.relays().stream().filter(x -> x.role() == TestRelay.Role.EXIT)
+                .map(RelaySpec::fingerprint).toList();
+        t.set("DirPort", r.address() + ":" + r.dirPort())
+                .set("AuthoritativeDirectory", 1)
+                .set("V3AuthoritativeDirectory", 1)
+                .set("V3AuthNIntervalsValid", 2)
+                // Shift the voting schedule so the first vote falls just after every relay has uploaded its
+                // descriptor, instead of up to a whole interval later.
+                .set("TestingV3AuthVotingStartOffset", ctx.votingStartOffset())
+                // Exit flags only on the exits, so the consensus says exactly what tests expect.
+                .set("TestingDirAuthVoteExit", String.join(",", exits))
+                .set("TestingDirAuthVoteGuard", "*")
+                .set("TestingDirAuthVoteHSDir", "*")
+                // Otherwise some fresh relays were voted without Fast/Stable.
+                .set("AuthDirFastGuarantee", 1)
+                .set("AuthDirVoteStableGuaranteeMinUptime", 0)
+                // Vote Running for every relay that uploaded a descriptor instead of probing it. The probe runs
+                // once on a new descriptor and then only every ~21 min per relay, so one probe lost to a busy CPU
+                // kept a relay out of the consensus for good. Descriptors are wiped at launch (see
+                // TestNetwork), so "known" means "uploaded during this run".
+                .set("AuthDirTestReachability", 0)
+                // Equal measured weights: exit choice stayed even after bulk downloads only with this.
+                .set("V3BandwidthsFile", ctx.bandwidths());
+        nonExit(t);
+    }
+
+    private static void nonExit(Torrc t) {
+        t.set("ExitRelay", 0).set("ExitPolicy", "reject *:*");
+    }
+
+    private static void exit(Torrc t) {
+        t.set("ExitRelay", 1)
+                .set("ExitPolicyRejectPrivate", 0)
+                .set("ExitPolicyRejectLocalInterfaces", 0)
+                .set("RefuseUnknownExits", 0)
+                // A policy accepting only 127.0.0.0/8 is summarised as "reject all" in microdescriptors and
+                // clients then see no exits; 0.0.0.0/8 is rejected to keep clients' path-bias probes off.
+                .set("ExitPolicy", "accept 127.0.0.0/8:*")
+                .set("ExitPolicy", "reject 0.0.0.0/8:*")
+                .set("ExitPolicy", "accept *:*");
+    }
+
+    /**
+     * The offset that makes the first consensus of a network launched at {@code launchEpochSecond} become
+     * valid {@code leadSeconds} later: tor starts voting intervals where {@code (t - offset) % interval == 0}.
+     */
+    static int votingStartOffset(long launchEpochSecond, int leadSeconds) {
+        return (int) Math.floorMod(launchEpochSecond + leadSeconds, (long) VOTING_INTERVAL);
+    }
+
+    /** The first consensus time (epoch second) after {@code epochSecond} under {@code offset}. */
+    static long nextConsensusAfter(long epochSecond, int offset) {
+        long b = epochSecond + 1;
+        return b + Math.floorMod(offset - b, (long) VOTING_INTERVAL);
+    }
+
+    /** Seconds from the start of a vote to the consensus it makes. */
+    static int voteToConsensusSeconds() {
+        return VOTE_DELAY + DIST_DELAY;
+    }
+
+    /** The v3 bandwidth file (format 1.0.0): a timestamp line, then the same weight for every relay. */
+    static String bandwidthFile(NetworkLayout layout, long nowEpochSecond) {
+        StringBuilder sb = new StringBuilder().append(nowEpochSecond).append('\n');
+        for (RelaySpec r : layout.relays()) {
+            sb.append("node_id=$").append(r.fingerprint()).append(" bw=1000\n");
+        }
+        return sb.toString();
+    }
+}
