@@ -21,11 +21,11 @@ final class FailureLog {
         streak++;
         if (bug != null) {
             log.error("node directory refresh failed ({}): {}; keeping {} relays (age {}), retrying in {}", reason,
-                    o.error().orElse(""), keptRelays, age, retryIn, bug);
+                    o.error().orElse(""), keptRelays, age, NodeDirectory.human(retryIn), bug);
         } else if (reason != streakReason) {
             log.warn("node directory refresh failed ({}): {}; keeping the last good directory ({} relays, age {}),"
                     + " retrying in {}; repeats of this failure are logged at DEBUG", reason, o.error().orElse(""),
-                    keptRelays, age, retryIn);
+                    keptRelays, age, NodeDirectory.human(retryIn));
         } else {
             log.debug("node directory refresh failed again ({}, {} in a row): {}", reason, streak, o.error().orElse(""));
         }

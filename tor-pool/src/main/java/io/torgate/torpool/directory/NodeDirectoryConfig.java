@@ -117,11 +117,13 @@ public final class NodeDirectoryConfig {
         }
 
         public Builder baseUrl(String url) {
+            URI parsed;
             try {
-                return baseUrl(URI.create(Objects.requireNonNull(url, "baseUrl")));
+                parsed = URI.create(Objects.requireNonNull(url, "baseUrl"));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("baseUrl is not a URL: '" + url + "'", e);
             }
+            return baseUrl(parsed);
         }
 
         public Builder stateDir(Path dir) {
