@@ -194,9 +194,18 @@ final class OnionooFetcher {
         return "https".equalsIgnoreCase(detailsUri.getScheme()) ? 443 : 80;
     }
 
+    /** The first message down the cause chain: the JDK client's ConnectException has none, its cause says "Connection refused". */
     private static String describe(Throwable t) {
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException && (c.getMessage() == null || c.getMessage().isBlank())) {
+                return "connection refused"; // what the JDK client's bare ConnectException stands for
+            }
+            String m = c.getMessage();
+            if (m != null && !m.isBlank()) {
+                return m;
+            }
+        }
+        return t.getClass().getSimpleName();
     }
 
     static boolean isHttpDate(String value) {

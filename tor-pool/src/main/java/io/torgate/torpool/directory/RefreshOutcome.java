@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * @param kind         refreshed (a new document was stored), unchanged (304) or failed
  * @param startedAt    when the attempt started
- * @param duration     how long it took, fetch to commit
+ * @param duration     how long the fetch and the parsing took (the SQLite commit that follows is not included)
  * @param httpStatus   the HTTP status, or 0 when there was no HTTP answer (connection refused, timeout)
  * @param relayCount   relays stored by this refresh (refreshed), or in the kept directory (unchanged, failed)
  * @param skipped      records of the document that were skipped as invalid (refreshed only; 0 otherwise)

@@ -113,6 +113,28 @@ class CorruptDatabaseTest {
     }
 
     @Test
+    void aFileCorruptedUnderAnOpenStoreIsReplacedOnTheNextWrite() throws Exception {
+        try (LogCapture logs = new LogCapture(NodeStore.class);
+             NodeStore store = NodeStore.open(db(), Clock.systemUTC())) {
+            store.replace(Docs.parsed(Docs.relays(500)), Optional.empty(), Docs.refreshed(500));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                 java.sql.Statement s = c.createStatement()) {
+                s.execute("PRAGMA wal_checkpoint(TRUNCATE)"); // everything into the main file, which we now ruin
+            }
+            byte[] garbage = new byte[(int) Files.size(db())];
+            new Random(5).nextBytes(garbage);
+            Files.write(db(), garbage);
+
+            boolean rebuilt = store.replace(Docs.parsed(Docs.relays(7)), Optional.empty(), Docs.refreshed(7));
+
+            assertThat(rebuilt).isTrue();
+            assertThat(store.load().relays()).hasSize(7);
+            assertThat(store.movedAside()).hasSize(1);
+            assertThat(logs.at(Level.WARN)).hasSize(1);
+        }
+    }
+
+    @Test
     void theDirectoryOpensOnACorruptFileWithAnEmptyDirectory() throws Exception {
         storeSomeRelays(10);
         Files.write(db(), new byte[8192]); // zeroes: not a database header

@@ -145,7 +145,7 @@ class NodeDirectoryLocalTest {
             assertThat(o.reason()).contains(FailureReason.CONNECTION_FAILED);
             assertThat(o.httpStatus()).isZero();
             assertThat(o.relayCount()).as("kept").isEqualTo(5);
-            assertThat(o.error()).get().asString().contains("127.0.0.1:" + server.port());
+            assertThat(o.error()).get().asString().contains("127.0.0.1:" + server.port()).containsIgnoringCase("connection refused");
             assertThat(d.exits()).hasSize(4);
             assertThat(d.counters().failures(FailureReason.CONNECTION_FAILED)).isEqualTo(1);
             assertThat(d.counters().consecutiveFailures()).isEqualTo(1);
