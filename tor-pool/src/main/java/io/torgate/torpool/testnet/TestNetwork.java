@@ -52,6 +52,7 @@ public final class TestNetwork implements AutoCloseable {
     private static final int LAUNCH_ATTEMPTS = 3;
 
     private final Options options;
+    private final StateDirLock lock;
     private final TorBinary tor;
     private final Path stateDir;
     private final NetworkLayout layout;
@@ -68,8 +69,10 @@ public final class TestNetwork implements AutoCloseable {
     private volatile OnionooServer onionoo;
     private volatile boolean closed;
 
-    private TestNetwork(Options options, TorBinary tor, NetworkLayout layout, RelayTorrcs.Context context) {
+    private TestNetwork(Options options, StateDirLock lock, TorBinary tor, NetworkLayout layout,
+                        RelayTorrcs.Context context) {
         this.options = options;
+        this.lock = lock;
         this.tor = tor;
         this.stateDir = options.stateDir();
         this.layout = layout;
@@ -105,7 +108,7 @@ public final class TestNetwork implements AutoCloseable {
             } catch (TestNetworkException e) {
                 Set<String> clashed = net.relays.values().stream().filter(ManagedRelay::diedOfPortClash)
                         .map(r -> r.spec().nickname()).collect(Collectors.toSet());
-                net.close();
+                closeAfterFailure(net, e);
                 if (clashed.isEmpty() || attempt >= LAUNCH_ATTEMPTS) {
                     throw e;
                 }
@@ -113,18 +116,33 @@ public final class TestNetwork implements AutoCloseable {
                 options.progress().accept("port taken by someone else for " + clashed + "; retrying with new ports");
                 forceNewPorts.addAll(clashed);
             } catch (RuntimeException | Error e) {
-                net.close();
+                closeAfterFailure(net, e);
                 throw e;
             }
         }
     }
 
+    private static void closeAfterFailure(TestNetwork net, Throwable cause) {
+        try {
+            net.close();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
     private static TestNetwork prepare(Options options, Set<String> forceNewPorts) throws TestNetworkException {
         Path stateDir = options.stateDir();
+        StateDirLock lock;
+        try {
+            lock = StateDirLock.tryLock(stateDir).orElseThrow(() -> new TestNetworkException("state directory "
+                    + stateDir + " is in use by another test network (" + StateDirLock.holder(stateDir) + ")"));
+        } catch (IOException e) {
+            throw new TestNetworkException("cannot lock the state directory " + stateDir + ": " + e.getMessage(), e);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        boolean prepared = false;
         try {
             TorBinary tor = TorBinary.locate(options.torPath());
-            Files.createDirectories(stateDir);
             RelayKeys keys = new RelayKeys(tor);
             List<RelaySpec> skeleton = NetworkPlanner.skeleton(options.middles(), options.exits());
             int missing = NetworkPlanner.missingKeys(stateDir, skeleton);
@@ -139,7 +157,9 @@ public final class TestNetwork implements AutoCloseable {
                 options.progress().accept("keys ready in " + millis(t0) + " ms");
             }
             RelayTorrcs.Context ctx = writeSharedFiles(stateDir, layout);
-            return new TestNetwork(options, tor, layout, ctx);
+            TestNetwork net = new TestNetwork(options, lock, tor, layout, ctx);
+            prepared = true;
+            return net;
         } catch (TorNotFoundException e) {
             throw new TestNetworkException(e.getMessage(), e);
         } catch (IOException e) {
@@ -149,6 +169,9 @@ public final class TestNetwork implements AutoCloseable {
             throw new TestNetworkException("interrupted while preparing the test network", e);
         } finally {
             pool.shutdownNow();
+            if (!prepared) {
+                lock.close();
+            }
         }
     }
 
@@ -552,6 +575,7 @@ public final class TestNetwork implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException e) {
             // the JVM is already shutting down (or the hook was never added): nothing to remove
         }
+        lock.close();
         List<Long> survivors = started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
         if (!survivors.isEmpty()) {
             log.error("tor processes still alive after closing the test network: {}", survivors);

@@ -34,6 +34,7 @@ class SocketOwnersTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket accepted = server.accept()) {
+            assertThat(accepted.getPort()).isEqualTo(client.getLocalPort());
             OptionalLong inode = SocketOwners.inodeOf((InetSocketAddress) accepted.getRemoteSocketAddress(),
                     (InetSocketAddress) accepted.getLocalSocketAddress());
             assertThat(inode).isPresent();

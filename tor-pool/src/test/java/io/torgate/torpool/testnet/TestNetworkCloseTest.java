@@ -1,6 +1,7 @@
 package io.torgate.torpool.testnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,6 +24,9 @@ class TestNetworkCloseTest {
         int whoamiPort = net.whoamiUrl().getPort();
         try {
             assertThat(net.relays()).hasSize(4);
+            // a second network cannot run from the same state directory
+            assertThatThrownBy(() -> TestNetwork.start(TestNetwork.Options.builder().stateDir(state).build()))
+                    .isInstanceOf(TestNetworkException.class).hasMessageContaining("in use by another test network");
             assertThat(net.exits()).singleElement().satisfies(e -> assertThat(e.country()).isEqualTo("at"));
             // a restart adds a process to the list the network must end
             String exit = net.exits().get(0).fingerprint();

@@ -1,6 +1,12 @@
 package io.torgate.torpool.testnet;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -29,6 +35,31 @@ public final class TestNetworkExtension implements ParameterResolver {
             return Path.of(configured);
         }
         return Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "testnet-state");
+    }
+
+    /**
+     * {@link #defaultStateDir()}, or {@code testnet-state-2}, {@code -3}… next to it when another test JVM
+     * (a second build in the same checkout) is running a network from it.
+     */
+    static Path freeStateDir() {
+        Path base = defaultStateDir();
+        for (int i = 1; i <= 9; i++) {
+            Path candidate = i == 1 ? base : base.resolveSibling(base.getFileName() + "-" + i);
+            try {
+                Files.createDirectories(candidate);
+                try (FileChannel ch = FileChannel.open(candidate.resolve(StateDirLock.FILE_NAME),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    FileLock l = ch.tryLock();
+                    if (l != null) {
+                        l.release();
+                        return candidate;
+                    }
+                }
+            } catch (IOException | OverlappingFileLockException e) {
+                // taken (or unusable): try the next one
+            }
+        }
+        return base; // TestNetwork.start then says who holds it
     }
 
     @Override
@@ -60,7 +91,7 @@ public final class TestNetworkExtension implements ParameterResolver {
         static Started start() {
             long t0 = System.nanoTime();
             try {
-                TestNetwork net = TestNetwork.start(TestNetwork.Options.builder().stateDir(defaultStateDir()).build());
+                TestNetwork net = TestNetwork.start(TestNetwork.Options.builder().stateDir(freeStateDir()).build());
                 log.info("test network up in {} ms", (System.nanoTime() - t0) / 1_000_000);
                 return new Started(net, null);
             } catch (TestNetworkException | RuntimeException e) {
