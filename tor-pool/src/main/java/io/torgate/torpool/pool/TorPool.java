@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,15 +19,23 @@ import org.slf4j.LoggerFactory;
 /**
  * N supervised tor instances started and stopped together. Each instance supervises itself (restarts,
  * degradation); the pool only fans out start/stop and gives the router one place to look.
+ * <p>
+ * The pool can grow and shrink while it runs ({@link #add}, {@link #remove}); {@link PoolListener}s hear of
+ * it, and state listeners added with {@link #addListener} are attached to instances added later too.
  */
 public final class TorPool implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TorPool.class);
 
+    /** Copy-on-write: routing reads it on every new tunnel, scaling changes it rarely. */
     private final List<TorInstance> instances;
+    private final List<StateListener> stateListeners = new CopyOnWriteArrayList<>();
+    private final List<PoolListener> poolListeners = new CopyOnWriteArrayList<>();
+    /** Serialises membership changes with listener registration, so no instance misses a listener. */
+    private final Object membership = new Object();
 
     private TorPool(List<TorInstance> instances) {
-        this.instances = List.copyOf(instances);
+        this.instances = new CopyOnWriteArrayList<>(instances);
     }
 
     /** A pool of one instance per config; names must be unique (they name each instance's directory). */
@@ -61,8 +70,9 @@ public final class TorPool implements AutoCloseable {
         return out;
     }
 
+    /** The instances in the pool now (a snapshot). */
     public List<TorInstance> instances() {
-        return instances;
+        return List.copyOf(instances);
     }
 
     public Optional<TorInstance> instance(String name) {
@@ -74,9 +84,71 @@ public final class TorPool implements AutoCloseable {
         return instances.stream().filter(i -> i.state() == InstanceState.READY).toList();
     }
 
-    /** Adds the listener to every instance. */
+    /** Adds the listener to every instance, including those added later. */
     public void addListener(StateListener listener) {
-        instances.forEach(i -> i.addListener(listener));
+        synchronized (membership) {
+            stateListeners.add(listener);
+            instances.forEach(i -> i.addListener(listener));
+        }
+    }
+
+    public void addPoolListener(PoolListener listener) {
+        poolListeners.add(listener);
+    }
+
+    /**
+     * Adds a new, stopped instance to the pool (start it with {@link TorInstance#start()}); the pool's state
+     * listeners are attached first, then pool listeners hear {@link PoolListener#instanceAdded}.
+     *
+     * @throws IllegalArgumentException when an instance of the pool already has that name
+     */
+    public TorInstance add(TorInstanceConfig config) {
+        TorInstance added;
+        synchronized (membership) {
+            if (instance(config.name()).isPresent()) {
+                throw new IllegalArgumentException("the pool already has an instance named '" + config.name() + "'");
+            }
+            added = TorInstance.create(config);
+            stateListeners.forEach(added::addListener);
+            instances.add(added);
+        }
+        log.info("tor pool: instance '{}' added ({} instances)", added.name(), instances.size());
+        poolListeners.forEach(l -> notifyListener(l, "instanceAdded", () -> l.instanceAdded(added)));
+        return added;
+    }
+
+    /**
+     * Takes an instance out of the pool: it gets no new tunnels from then on, but keeps running and keeps its
+     * listeners; the caller drains it and then stops and closes it ({@link #stop()} and {@link #close()} no
+     * longer reach it).
+     *
+     * @return the removed instance, or empty when the pool has none of that name
+     * @throws IllegalStateException when it is the pool's last instance
+     */
+    public Optional<TorInstance> remove(String name) {
+        TorInstance removed;
+        synchronized (membership) {
+            Optional<TorInstance> found = instance(name);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            if (instances.size() == 1) {
+                throw new IllegalStateException("'" + name + "' is the last instance of the pool; a pool needs one");
+            }
+            removed = found.get();
+            instances.remove(removed);
+        }
+        log.info("tor pool: instance '{}' removed ({} instances left)", removed.name(), instances.size());
+        poolListeners.forEach(l -> notifyListener(l, "instanceRemoved", () -> l.instanceRemoved(removed)));
+        return Optional.of(removed);
+    }
+
+    private static void notifyListener(PoolListener listener, String hook, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("pool listener {}.{} failed", listener.getClass().getName(), hook, e);
+        }
     }
 
     /**
@@ -85,6 +157,7 @@ public final class TorPool implements AutoCloseable {
      * and is simply not routed to.
      */
     public CompletableFuture<List<TorInstance>> start() {
+        List<TorInstance> instances = instances();
         List<CompletableFuture<Void>> starts = instances.stream().map(TorInstance::start).toList();
         return CompletableFuture.allOf(starts.stream()
                         .map(f -> f.handle((v, e) -> null))
@@ -113,7 +186,7 @@ public final class TorPool implements AutoCloseable {
 
     /** Stops every instance (in parallel) and returns when all tor processes are gone. */
     public CompletableFuture<Void> stop() {
-        return CompletableFuture.allOf(instances.stream().map(TorInstance::stop).toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(instances().stream().map(TorInstance::stop).toArray(CompletableFuture[]::new));
     }
 
     @Override
@@ -125,6 +198,6 @@ public final class TorPool implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException e) {
             log.warn("tor pool did not stop cleanly: {}", e.getCause().toString());
         }
-        instances.forEach(TorInstance::close);
+        instances().forEach(TorInstance::close);
     }
 }

@@ -65,6 +65,12 @@ public final class TorPoolRouter implements Router {
         for (TorInstance i : pool.instances()) {
             tunnelsByInstance.put(i.name(), ConcurrentHashMap.newKeySet());
         }
+        pool.addPoolListener(new PoolListener() {
+            @Override
+            public void instanceAdded(TorInstance instance) {
+                tunnelsByInstance.putIfAbsent(instance.name(), ConcurrentHashMap.newKeySet());
+            }
+        });
         pool.addListener((instance, from, to, reason) -> {
             if (!inService(to)) {
                 closeTunnels(instance, "tor instance '" + instance.name() + "' is " + to + ": " + reason);
@@ -171,7 +177,7 @@ public final class TorPoolRouter implements Router {
 
         @Override
         public void established(Tunnel tunnel) {
-            tunnelsByInstance.get(instance.name()).add(tunnel);
+            tunnelsByInstance.computeIfAbsent(instance.name(), n -> ConcurrentHashMap.newKeySet()).add(tunnel);
             InetSocketAddress local = tunnel.upstreamLocalAddress();
             if (local != null) {
                 CompletableFuture<StreamExit> exit = instance.exitFor(local.getPort(), routedAtNanos)
@@ -193,7 +199,10 @@ public final class TorPoolRouter implements Router {
 
         @Override
         public void closed(Tunnel tunnel) {
-            tunnelsByInstance.get(instance.name()).remove(tunnel);
+            Set<Tunnel> live = tunnelsByInstance.get(instance.name());
+            if (live != null) {
+                live.remove(tunnel);
+            }
             CompletableFuture<StreamExit> exit = exitsByTunnel.remove(tunnel.id());
             if (exit != null && !exit.isDone()) {
                 exit.cancel(false); // also drops its waiter in the stream tracker
