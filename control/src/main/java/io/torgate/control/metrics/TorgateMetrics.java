@@ -1,7 +1,9 @@
 package io.torgate.control.metrics;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
@@ -41,6 +43,15 @@ public final class TorgateMetrics implements AutoCloseable {
     private final List<DirectoryMetrics> directories = new CopyOnWriteArrayList<>();
 
     private TorgateMetrics() {
+        // Two of Micrometer's standard meters break Prometheus naming rules (promtool check metrics): a CPU time
+        // in "ns" (an abbreviated unit; process_cpu_usage says the same) and a gauge ending in "_count".
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
+            }
+        });
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
