@@ -130,6 +130,26 @@ class ApiServerTest {
     }
 
     @Test
+    void requestsAreCountedByEndpointPatternAndStatus() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        server = ApiServer.start(ApiConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).token(TOKEN).build(),
+                routes(), registry);
+        ApiClient api = new ApiClient(server.address(), TOKEN);
+        api.get("/things/1");
+        api.get("/things/2");
+        api.withToken(null).get("/things");
+        api.withToken(null).post("/things", "{\"n\": 1}");
+        api.get("/nope");
+
+        assertThat(registry.get("torgate.api.requests").tags("endpoint", "GET /things/{id}", "status", "200").counter().count())
+                .isEqualTo(2.0);
+        assertThat(registry.get("torgate.api.requests").tags("endpoint", "unmatched", "status", "401").counter().count())
+                .isEqualTo(2.0);
+        assertThat(registry.get("torgate.api.requests").tags("endpoint", "unmatched", "status", "404").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void aMalformedAuthorizationHeaderIs401() throws Exception {
         start(TOKEN);
         try (Socket s = new Socket(server.address().getAddress(), server.address().getPort())) {
