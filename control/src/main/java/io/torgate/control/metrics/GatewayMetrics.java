@@ -82,6 +82,9 @@ final class GatewayMetrics implements GatewayListener {
                         .register(registry));
             }
         }
+        for (String limit : new String[] {"total", "per_user"}) {
+            limitRejections(limit); // both limits exist from the start, so rate() has a zero to start from
+        }
         upstreamConnect = Timer.builder("torgate.upstream.connect.duration")
                 .description("Time from the routing decision to the upstream's CONNECT reply")
                 .serviceLevelObjectives(LATENCY_BUCKETS)
@@ -169,11 +172,14 @@ final class GatewayMetrics implements GatewayListener {
     @Override
     public void limitRejected(String limit) {
         limitRejected.increment();
-        Counter.builder("torgate.limit.rejections")
+        limitRejections(limit).increment();
+    }
+
+    private Counter limitRejections(String limit) {
+        return Counter.builder("torgate.limit.rejections")
                 .description("Requests refused by a tunnel limit (total or per_user)")
                 .tag("limit", limit)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     @Override
