@@ -11,26 +11,65 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * N supervised tor instances started and stopped together. Each instance supervises itself (restarts,
- * degradation); the pool only fans out start/stop and gives the router one place to look.
+ * Supervised tor instances started and stopped together. Each instance supervises itself (restarts,
+ * degradation); the pool only fans out start/stop, gives the router one place to look and, when created with
+ * room to grow, starts more instances on demand ({@link #addInstance()}) up to {@link #maxSize()}. Instances
+ * are never removed while the pool lives; the router re-profiles idle ones instead.
  */
 public final class TorPool implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TorPool.class);
 
     private final List<TorInstance> instances;
+    private final int maxSize;
+    private final IntFunction<TorInstanceConfig> configForIndex;
+    private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
+    private boolean closed; // guarded by this
 
-    private TorPool(List<TorInstance> instances) {
-        this.instances = List.copyOf(instances);
+    private TorPool(List<TorInstance> instances, int maxSize, IntFunction<TorInstanceConfig> configForIndex) {
+        this.instances = new CopyOnWriteArrayList<>(instances);
+        this.maxSize = maxSize;
+        this.configForIndex = configForIndex;
     }
 
-    /** A pool of one instance per config; names must be unique (they name each instance's directory). */
+    /**
+     * A fixed pool of one instance per config; names must be unique (they name each instance's directory).
+     */
     public static TorPool create(List<TorInstanceConfig> configs) {
+        return new TorPool(createAll(configs), configs.size(), null);
+    }
+
+    /**
+     * A pool that starts with {@code configs} and may grow to {@code maxSize} instances; the k-th instance
+     * (counting from 0, so the first added one is {@code configs.size()}) is made from
+     * {@code configForIndex.apply(k)}.
+     */
+    public static TorPool create(List<TorInstanceConfig> configs, int maxSize, IntFunction<TorInstanceConfig> configForIndex) {
+        if (maxSize < configs.size()) {
+            throw new IllegalArgumentException("pool max size " + maxSize + " is below its initial size " + configs.size());
+        }
+        java.util.Objects.requireNonNull(configForIndex, "configForIndex");
+        return new TorPool(createAll(configs), maxSize, configForIndex);
+    }
+
+    /**
+     * {@code size} instances named {@code prefix0 …}, growing up to {@code maxSize} with more of the same kind
+     * ({@link #configs} for the naming and {@code customize}).
+     */
+    public static TorPool growing(int size, int maxSize, String prefix, Path stateDir,
+                                  UnaryOperator<TorInstanceConfig.Builder> customize) {
+        return create(configs(size, prefix, stateDir, customize), maxSize,
+                k -> customize.apply(TorInstanceConfig.builder(prefix + k, stateDir)).build());
+    }
+
+    private static List<TorInstance> createAll(List<TorInstanceConfig> configs) {
         if (configs.isEmpty()) {
             throw new IllegalArgumentException("a tor pool needs at least one instance");
         }
@@ -42,7 +81,7 @@ public final class TorPool implements AutoCloseable {
             }
             list.add(TorInstance.create(c));
         }
-        return new TorPool(list);
+        return list;
     }
 
     /**
@@ -61,8 +100,54 @@ public final class TorPool implements AutoCloseable {
         return out;
     }
 
+    /** The instances right now, in the order they joined. */
     public List<TorInstance> instances() {
-        return instances;
+        return List.copyOf(instances);
+    }
+
+    /** How many instances the pool may hold; equal to the initial size for a fixed pool. */
+    public int maxSize() {
+        return maxSize;
+    }
+
+    /** Whether {@link #addInstance()} may add one more instance now. */
+    public synchronized boolean canGrow() {
+        return !closed && configForIndex != null && instances.size() < maxSize;
+    }
+
+    /**
+     * Adds one instance and starts it. Completes with it once it is READY. Fails at once with an
+     * {@link IllegalStateException} when the pool is at its max size (or fixed, or closed); fails later if
+     * the new tor does not become READY, in which case it is stopped and taken out of the pool again so the
+     * slot can be retried.
+     */
+    public CompletableFuture<TorInstance> addInstance() {
+        TorInstance added;
+        synchronized (this) {
+            if (!canGrow()) {
+                return CompletableFuture.failedFuture(new IllegalStateException(closed ? "the tor pool is closed"
+                        : "the tor pool is at its max size of " + maxSize + " instances"));
+            }
+            TorInstanceConfig config = configForIndex.apply(instances.size());
+            if (instance(config.name()).isPresent()) {
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        "a pool instance named '" + config.name() + "' exists already"));
+            }
+            added = TorInstance.create(config);
+            listeners.forEach(added::addListener);
+            instances.add(added);
+        }
+        log.info("tor pool grows: starting instance '{}' ({} of at most {})", added.name(), instances.size(), maxSize);
+        return added.start().handle((v, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(added);
+            }
+            instances.remove(added);
+            return added.stop().<TorInstance>thenCompose(x -> {
+                added.close();
+                return CompletableFuture.failedFuture(e);
+            });
+        }).thenCompose(f -> f);
     }
 
     public Optional<TorInstance> instance(String name) {
@@ -74,8 +159,11 @@ public final class TorPool implements AutoCloseable {
         return instances.stream().filter(i -> i.state() == InstanceState.READY).toList();
     }
 
-    /** Adds the listener to every instance. */
+    /** Adds the listener to every instance, including ones added later. */
     public void addListener(StateListener listener) {
+        synchronized (this) {
+            listeners.add(listener);
+        }
         instances.forEach(i -> i.addListener(listener));
     }
 
@@ -85,17 +173,18 @@ public final class TorPool implements AutoCloseable {
      * and is simply not routed to.
      */
     public CompletableFuture<List<TorInstance>> start() {
-        List<CompletableFuture<Void>> starts = instances.stream().map(TorInstance::start).toList();
+        List<TorInstance> members = List.copyOf(instances);
+        List<CompletableFuture<Void>> starts = members.stream().map(TorInstance::start).toList();
         return CompletableFuture.allOf(starts.stream()
                         .map(f -> f.handle((v, e) -> null))
                         .toArray(CompletableFuture[]::new))
                 .thenApply(v -> {
                     List<TorInstance> ready = new ArrayList<>();
                     Throwable firstFailure = null;
-                    for (int i = 0; i < instances.size(); i++) {
+                    for (int i = 0; i < members.size(); i++) {
                         CompletableFuture<Void> f = starts.get(i);
                         if (!f.isCompletedExceptionally()) {
-                            ready.add(instances.get(i));
+                            ready.add(members.get(i));
                         } else if (firstFailure == null) {
                             firstFailure = f.handle((x, e) -> e).join();
                         }
@@ -104,8 +193,8 @@ public final class TorPool implements AutoCloseable {
                         throw new java.util.concurrent.CompletionException("no tor instance of the pool became ready",
                                 firstFailure);
                     }
-                    if (ready.size() < instances.size()) {
-                        log.warn("tor pool: {} of {} instances ready", ready.size(), instances.size());
+                    if (ready.size() < members.size()) {
+                        log.warn("tor pool: {} of {} instances ready", ready.size(), members.size());
                     }
                     return List.copyOf(ready);
                 });
@@ -116,8 +205,12 @@ public final class TorPool implements AutoCloseable {
         return CompletableFuture.allOf(instances.stream().map(TorInstance::stop).toArray(CompletableFuture[]::new));
     }
 
+    /** Stops every instance and forbids growth; blocks until the tor processes are gone. */
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         try {
             stop().get();
         } catch (InterruptedException e) {
