@@ -92,6 +92,7 @@ final class ExitRouting {
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
     private final List<Growth> growths = new ArrayList<>();
+    private final ExitHealth health = new ExitHealth();
     private long operations;
 
     ExitRouting(TorPool pool, ExitCatalog catalog, InstanceSelector selector, LongSupplier nanoClock,
@@ -182,9 +183,9 @@ final class ExitRouting {
             return planProfile(ExitProfile.ANY, null, null, true, request)
                     .orElseThrow(() -> noInstanceFree(ExitProfile.ANY));
         }
-        Set<String> want = catalog.running(demand);
+        Set<String> want = usableExits(demand, catalog);
         if (want.isEmpty()) {
-            throw catalog.noExitRunning(demand);
+            throw noUsableExit(demand, catalog);
         }
         ExitProfile target = targetFor(demand, want);
         return planProfile(target, want, null, true, request).orElseThrow(() -> noInstanceFree(target));
@@ -252,9 +253,9 @@ final class ExitRouting {
     private Plan planSession(Session s, ExitDemand demand, ConnectRequest request) throws RoutingException {
         ExitCatalog known = catalogFor(demand);
         if (s.pin == null && s.strict() && known != null) {
-            Set<String> want = known.running(demand);
+            Set<String> want = usableExits(demand, known);
             if (want.isEmpty()) {
-                throw problem(s, known.noExitRunning(demand));
+                throw problem(s, noUsableExit(demand, known));
             }
             s.pin = demand.exit().orElseGet(() -> choosePin(want, s));
             s.epoch++;
@@ -262,9 +263,9 @@ final class ExitRouting {
         if (s.pin != null) {
             return planPinned(s, demand, request);
         }
-        Set<String> want = known == null || demand.isAny() ? null : known.running(demand);
+        Set<String> want = known == null || demand.isAny() ? null : usableExits(demand, known);
         if (want != null && want.isEmpty()) {
-            throw problem(s, known.noExitRunning(demand));
+            throw problem(s, noUsableExit(demand, known));
         }
         if (s.slot != null) {
             String leaving = whyNotServing(s, want, known);
@@ -292,19 +293,20 @@ final class ExitRouting {
     private Plan leave(Session s, ExitDemand demand, Set<String> want, ExitCatalog known, String from,
                        String why, ConnectRequest request) throws RoutingException {
         String fp = s.exit.fingerprint();
-        boolean alive = known == null || known.isRunning(fp);
+        String gone = whyExitGone(fp, known);
+        boolean alive = gone == null;
         if (alive && (want == null || want.contains(fp))) {
             log.info("{}: holding exit {} on a one-exit instance ({} {})", s, s.exit.label(), from, why);
             s.pin = fp;
         } else {
-            Set<String> others = new TreeSet<>(want == null ? known.running(demand) : want);
+            Set<String> others = new TreeSet<>(want == null ? usableExits(demand, known) : want);
             others.remove(fp);
             if (others.isEmpty()) {
-                throw problem(s, known.noExitRunning(demand));
+                throw problem(s, noUsableExit(demand, known));
             }
             s.pin = choosePin(others, s);
             s.expectedChange = "moved from " + s.exit.label() + " to " + label(s.pin) + ": "
-                    + (alive ? "it is not " + demand.describe() + " any more" : known.whyNotRunning(fp));
+                    + (alive ? "it is not " + demand.describe() + " any more" : gone);
             log.info("{}: {}", s, s.expectedChange);
         }
         s.epoch++;
@@ -324,8 +326,11 @@ final class ExitRouting {
         if (want != null && !slot.profile.within(want)) {
             return "the exits of its instance " + slot.name() + " no longer all run";
         }
-        if (s.exit != null && known != null && !known.isRunning(s.exit.fingerprint())) {
-            return known.whyNotRunning(s.exit.fingerprint());
+        if (s.exit != null) {
+            String gone = whyExitGone(s.exit.fingerprint(), known);
+            if (gone != null) {
+                return gone;
+            }
         }
         if (s.circuitId != null) {
             Optional<CircuitEvent> c = slot.instance.circuits().circuit(s.circuitId);
@@ -341,16 +346,17 @@ final class ExitRouting {
 
     private Plan planPinned(Session s, ExitDemand demand, ConnectRequest request) throws RoutingException {
         ExitCatalog known = catalogFor(demand);
-        if (known != null && !known.isRunning(s.pin)) {
-            String why = known.whyNotRunning(s.pin);
-            if (s.strict()) {
+        String why = whyExitGone(s.pin, known);
+        if (why != null) {
+            if (s.strict() || known == null) {
                 throw problem(s, new RoutingException(SocksReply.HOST_UNREACHABLE, "session_exit_gone",
-                        why + "; strict session " + s.id + " keeps its exit and fails rather than switch"));
+                        why + "; " + (s.strict() ? "strict " : "") + "session " + s.id
+                                + " keeps its exit and fails rather than switch"));
             }
-            Set<String> others = new TreeSet<>(known.running(demand));
+            Set<String> others = usableExits(demand, known);
             others.remove(s.pin);
             if (others.isEmpty()) {
-                throw problem(s, known.noExitRunning(demand));
+                throw problem(s, noUsableExit(demand, known));
             }
             String next = choosePin(others, s);
             s.expectedChange = "moved from " + label(s.pin) + " to " + label(next) + ": " + why;
@@ -368,7 +374,7 @@ final class ExitRouting {
         }
         if (!s.strict()) {
             // Flexible sessions may move within their group rather than fail.
-            Set<String> want = known == null || demand.isAny() ? null : known.running(demand);
+            Set<String> want = known == null || demand.isAny() ? null : usableExits(demand, known);
             ExitProfile group = targetFor(demand, want == null ? Set.of() : want);
             Optional<Plan> g = planProfile(group, want, s, true, request);
             if (g.isPresent()) {
@@ -581,10 +587,15 @@ final class ExitRouting {
                 slot.target = null;
                 applied = e == null && slot.instance.control().orElse(null) == c;
                 if (applied) {
+                    slot.detachWatch();
                     slot.profile = target;
                     slot.appliedOn = c;
                     slot.generation++;
                     slot.lastUsedNanos = nanoClock.getAsLong();
+                    if (target.kind() == ExitProfile.Kind.ONE) {
+                        slot.watch = new PinnedExitWatch(target.exits().iterator().next(), watchCallback(slot));
+                        c.addListener(slot.watch);
+                    }
                 }
             }
             long ms = (nanoClock.getAsLong() - t0) / 1_000_000;
@@ -603,14 +614,23 @@ final class ExitRouting {
 
     /** Starts one more instance; the waiting request plans again once it is READY (and then profiles it). */
     private CompletableFuture<Void> grow(ExitProfile target) {
-        CompletableFuture<TorInstance> added = pool.addInstance();
-        CompletableFuture<Void> ready = added.thenApply(i -> null);
+        CompletableFuture<Void> ready = new CompletableFuture<>();
         Growth g = new Growth(target, ready);
         growths.add(g);
-        ready.whenCompleteAsync((v, e) -> {
+        long t0 = nanoClock.getAsLong();
+        pool.addInstance().whenCompleteAsync((instance, e) -> {
+            // Forget the growth before anyone waiting on it plans again, or they would wait on it again.
             synchronized (lock) {
                 growths.remove(g);
                 refreshSlots();
+            }
+            if (e == null) {
+                log.info("tor pool grew by {} for {} in {} ms", instance.name(), target,
+                        (nanoClock.getAsLong() - t0) / 1_000_000);
+                ready.complete(null);
+            } else {
+                log.warn("tor pool could not grow for {}: {}", target, unwrap(e).getMessage());
+                ready.completeExceptionally(unwrap(e));
             }
         });
         return ready;
@@ -641,6 +661,93 @@ final class ExitRouting {
             }
             return List.copyOf(slot.tunnels);
         }
+    }
+
+    private PinnedExitWatch.Callback watchCallback(Slot slot) {
+        return new PinnedExitWatch.Callback() {
+            @Override
+            public void failing(PinnedExitWatch watch, String fingerprint, String reason) {
+                pinnedExitFailing(slot, watch, fingerprint, reason);
+            }
+
+            @Override
+            public void built(PinnedExitWatch watch, String fingerprint) {
+                synchronized (lock) {
+                    health.clear(fingerprint);
+                }
+            }
+        };
+    }
+
+    /**
+     * Circuits of a one-exit instance keep failing: the exit is marked unreachable (strict sessions on it fail
+     * with 0x04, flexible ones move), and the instance goes back to any exit once nothing depends on it, so
+     * its tor stops failing circuits (and is not restarted for it).
+     */
+    private void pinnedExitFailing(Slot slot, PinnedExitWatch watch, String fingerprint, String reason) {
+        synchronized (lock) {
+            if (slot.watch != watch) {
+                return; // the profile changed meanwhile
+            }
+            long now = nanoClock.getAsLong();
+            boolean fresh = health.unreachable(fingerprint, now).isEmpty();
+            health.mark(fingerprint, reason, now);
+            if (fresh) {
+                log.warn("exit {} looks unreachable from {}: {}", label(fingerprint), slot.name(), reason);
+            }
+            for (Session s : List.copyOf(slot.bound)) {
+                if (!fingerprint.equals(s.pin)) {
+                    continue;
+                }
+                if (s.strict()) {
+                    s.problem = unreachableDetail(fingerprint, reason) + "; strict session " + s.id
+                            + " keeps its exit and fails rather than switch";
+                }
+                if (s.tunnels.isEmpty() && s.pending == 0) {
+                    unbind(s); // nothing of it lives here: it no longer holds the instance
+                }
+            }
+            if (idle(slot, null, now)) {
+                configure(slot, ExitProfile.ANY);
+            }
+        }
+    }
+
+    private String unreachableDetail(String fingerprint, String reason) {
+        return "exit " + label(fingerprint) + " is unreachable: " + reason;
+    }
+
+    /** Why an exit cannot be used now (not running per the directory, or its circuits fail); null if it can. */
+    private String whyExitGone(String fingerprint, ExitCatalog known) {
+        if (known != null && !known.isRunning(fingerprint)) {
+            return known.whyNotRunning(fingerprint);
+        }
+        return health.unreachable(fingerprint, nanoClock.getAsLong())
+                .map(reason -> unreachableDetail(fingerprint, reason)).orElse(null);
+    }
+
+    /** The refusal when {@link #usableExits} is empty: 0x04, naming what was asked for and why it is missing. */
+    private RoutingException noUsableExit(ExitDemand demand, ExitCatalog known) {
+        Set<String> running = known.running(demand);
+        if (running.isEmpty()) {
+            return known.noExitRunning(demand);
+        }
+        long now = nanoClock.getAsLong();
+        List<String> reasons = new ArrayList<>();
+        for (String fp : running) {
+            health.unreachable(fp, now).ifPresent(r -> reasons.add(unreachableDetail(fp, r)));
+        }
+        return new RoutingException(SocksReply.HOST_UNREACHABLE, demand.exit().isPresent() ? "exit_unreachable" : "no_exit_running",
+                demand.exit().isPresent() ? String.join("; ", reasons)
+                        : "no exit " + demand.describe() + " is reachable: " + String.join("; ", reasons));
+    }
+
+    /** Running exits for a demand, without those whose circuits keep failing. */
+    private Set<String> usableExits(ExitDemand demand, ExitCatalog known) {
+        Set<String> out = new TreeSet<>(known.running(demand));
+        long now = nanoClock.getAsLong();
+        out.removeIf(fp -> health.unreachable(fp, now).isPresent());
+        return out;
     }
 
     private RoutingException noneReady() {
@@ -799,14 +906,14 @@ final class ExitRouting {
                 return CompletableFuture.failedFuture(new UnsupportedOperationException(
                         "rotation needs the node directory, which this tor pool runs without"));
             }
-            Set<String> want = catalog.running(s.demand);
+            Set<String> want = usableExits(s.demand, catalog);
             String current = s.exit != null ? s.exit.fingerprint() : s.pin;
             Set<String> others = new TreeSet<>(want);
             if (current != null) {
                 others.remove(current);
             }
             if (others.isEmpty()) {
-                RoutingException e = want.isEmpty() ? catalog.noExitRunning(s.demand)
+                RoutingException e = want.isEmpty() ? noUsableExit(s.demand, catalog)
                         : new RoutingException(SocksReply.HOST_UNREACHABLE, "no_other_exit", "only one exit "
                         + s.demand.describe() + " is running (" + label(current) + "): there is no other to rotate to");
                 return CompletableFuture.failedFuture(e);

@@ -33,6 +33,8 @@ final class Slot {
     /** Routes handed out (or waiting for this slot) whose tunnel is not established or failed yet. */
     int pending;
     long lastUsedNanos;
+    /** Watches a one-exit profile's circuits on {@link #appliedOn}; null for other profiles. */
+    PinnedExitWatch watch;
 
     Slot(TorInstance instance, long nowNanos) {
         this.instance = instance;
@@ -64,9 +66,17 @@ final class Slot {
 
     /** The tor restarted (or is about to): it runs with no exit profile and none of its circuits survive. */
     void reset() {
+        detachWatch();
         profile = ExitProfile.ANY;
         appliedOn = null;
         generation++;
+    }
+
+    void detachWatch() {
+        if (watch != null && appliedOn != null) {
+            appliedOn.removeListener(watch);
+        }
+        watch = null;
     }
 
     @Override

@@ -435,7 +435,31 @@ class ExitRoutingTestnetTest {
         String tPinned = session("strict", "t").pinnedExit().orElseThrow();
 
         net.stopRelay(victim);
+        Socks5TestClient waiting = null;
         try {
+            // First, before the directory knows: the strict session's circuits to its exit fail, and after a few
+            // failures torgate calls the exit unreachable. A connection waiting in tor meanwhile makes tor try.
+            waiting = open("strict-session-s-exit-" + victim);
+            Socks5TestClient w = waiting;
+            Thread attempt = new Thread(() -> {
+                try {
+                    w.connectIp(InetAddress.getLoopbackAddress(), net.whoamiUrl().getPort());
+                } catch (IOException e) {
+                    // closed below; its outcome does not matter
+                }
+            }, "doomed-connect");
+            attempt.setDaemon(true);
+            attempt.start();
+            long t0 = System.nanoTime();
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> session("strict", "s").problem().filter(p -> p.contains("unreachable")).isPresent());
+            log.info("MEASURE dead exit recognised from failing circuits in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            Fetch early = fetch("strict-session-s-exit-" + victim);
+            assertThat(early.reply()).as("HOST_UNREACHABLE while the directory still lists it").isEqualTo(0x04);
+            assertThat(session("strict", "s").problem()).hasValueSatisfying(p -> assertThat(p).contains(victim)
+                    .contains("circuits to it failed").contains("strict"));
+            waiting.close();
+
             assertThat(directory.refreshNow().get(30, TimeUnit.SECONDS).isFailure()).isFalse();
             assertThat(directory.exits()).extracting(r -> r.fingerprint()).doesNotContain(victim);
 
@@ -461,6 +485,9 @@ class ExitRoutingTestnetTest {
                 assertThat(t.whoami()).isEqualTo(tPinned);
             }
         } finally {
+            if (waiting != null) {
+                waiting.close();
+            }
             net.startRelay(victim);
             net.awaitConsensus(Duration.ofSeconds(90));
             directory.refreshNow().get(30, TimeUnit.SECONDS);
