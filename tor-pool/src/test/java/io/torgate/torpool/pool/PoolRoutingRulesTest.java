@@ -9,6 +9,7 @@ import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.SocksReply;
 import io.torgate.gateway.UsernameGrammar;
+import io.torgate.torpool.instance.InstanceState;
 import io.torgate.torpool.instance.TorInstance;
 import io.torgate.torpool.instance.TorInstanceConfig;
 import io.torgate.torpool.process.Torrc;
@@ -133,6 +134,30 @@ class PoolRoutingRulesTest {
                     assertThat(e.detail()).contains("idle0 STOPPED").contains("idle1 STOPPED");
                 });
     }
+
+    @Test
+    void aGrowingPoolAddsInstancesUpToItsMaxThenRefuses() throws Exception {
+        pool = TorPool.growing(1, 2, "grow", dir,
+                b -> b.extraTorrc(new Torrc().set("DisableNetwork", 1)).bootstrapDeadline(Duration.ofMinutes(5)));
+        assertThat(pool.maxSize()).isEqualTo(2);
+        assertThat(pool.canGrow()).isTrue();
+        var adding = pool.addInstance();
+        assertThat(pool.instances()).extracting(TorInstance::name).containsExactly("grow0", "grow1");
+        assertThat(pool.canGrow()).isFalse();
+        assertThatThrownBy(() -> pool.addInstance().get(5, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("max size of 2");
+        assertThat(adding).as("a tor without network never becomes READY").isNotDone();
+        List<StateChange> seen = new ArrayList<>();
+        pool.addListener((i, from, to, why) -> seen.add(new StateChange(i.name(), to)));
+        pool.close();
+        assertThat(seen).as("listeners reach added instances too").contains(new StateChange("grow1", InstanceState.STOPPED));
+        assertThat(pool.canGrow()).as("closed").isFalse();
+        try (TorPool fixed = TorPool.create(TorPool.configs(1, "fixed", dir, b -> b))) {
+            assertThat(fixed.canGrow()).as("fixed pools do not grow").isFalse();
+        }
+    }
+
+    record StateChange(String instance, InstanceState to) { }
 
     @Test
     void duplicateNamesAndEmptyPoolsAreRejected() {
