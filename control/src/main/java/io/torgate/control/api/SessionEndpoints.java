@@ -17,8 +17,8 @@ final class SessionEndpoints {
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_.]{1,64}");
     private static final Pattern SESSION = Pattern.compile("[A-Za-z0-9]{1,32}");
 
-    static final String UNAVAILABLE = "session management is not available in this build: the sticky-session"
-            + " manager (routing) is not wired to the API yet, so sessions cannot be listed, rotated or removed here";
+    static final String UNAVAILABLE = "session management is not available: this torgate has no sticky-session"
+            + " manager (only the tor-pool upstream keeps sessions)";
 
     private final SessionsView sessions;
 
@@ -62,7 +62,7 @@ final class SessionEndpoints {
         return ApiResponse.ok(json(v.get(user, session).orElseThrow(() -> missing(user, session))));
     }
 
-    private ApiResponse rotate(ApiRequest req) {
+    private ApiResponse rotate(ApiRequest req) throws InterruptedException {
         req.allowQuery(Set.of());
         SessionsView v = view();
         String user = checked("user", req.pathParam("user"), USER);
@@ -74,9 +74,11 @@ final class SessionEndpoints {
             throw ApiException.conflict("cannot_rotate", e.getMessage());
         }
         Map<String, Object> body = new LinkedHashMap<>();
+        body.put("user", r.user());
+        body.put("session", r.session());
         body.put("old_exit", r.oldExit().map(SessionEndpoints::exit).orElse(null));
-        body.put("new_exit", r.newExit().map(SessionEndpoints::exit).orElse(null));
-        body.put("session", json(r.session()));
+        body.put("new_exit", exit(r.newExit()));
+        body.put("took_seconds", Durations.seconds(r.took()));
         return ApiResponse.ok(body);
     }
 
@@ -115,12 +117,20 @@ final class SessionEndpoints {
         m.put("session", s.session());
         m.put("mode", s.mode());
         m.put("countries", s.countries());
+        m.put("excluded", s.excluded());
+        m.put("pinned_exit", s.pinnedExit().orElse(null));
         m.put("instance", s.instance().orElse(null));
         m.put("exit", s.exit().map(SessionEndpoints::exit).orElse(null));
         m.put("created_at", s.createdAt().toString());
         m.put("last_used_at", s.lastUsedAt().toString());
-        m.put("expires_at", s.expiresAt().toString());
+        m.put("ttl_seconds", Durations.seconds(s.ttl()));
+        m.put("expires_at", s.expiresAt().map(Object::toString).orElse(null));
         m.put("live_tunnels", s.liveTunnels());
+        m.put("connections", s.connections());
+        m.put("rotations", s.rotations());
+        m.put("exit_changes", s.exitChanges());
+        m.put("last_exit_change", s.lastExitChange().orElse(null));
+        m.put("problem", s.problem().orElse(null));
         return m;
     }
 
@@ -128,6 +138,7 @@ final class SessionEndpoints {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fingerprint", e.fingerprint());
         m.put("nickname", e.nickname().orElse(null));
+        m.put("address", e.address().orElse(null));
         m.put("country", e.country().orElse(null));
         return m;
     }

@@ -2,6 +2,7 @@ package io.torgate.control.cli;
 
 import io.torgate.control.Upstream;
 import io.torgate.control.api.ControlPlane;
+import io.torgate.control.api.RouterSessions;
 import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
@@ -71,10 +72,11 @@ final class RunCommand implements Callable<Integer> {
             if (upstream instanceof Upstream.TorPool) {
                 Path poolDir = pool.stateDir().resolve("pool");
                 tors = fg.own(pool.pool(poolDir, new Torrc()));
-                TorPoolRouter poolRouter = new TorPoolRouter(tors);
-                router = poolRouter;
                 nodes = NodeDirectories.open(fg, spec, NodeDirectoryConfig.DEFAULT_BASE_URL, pool.stateDir());
-                control.pool(pool.admin(tors, poolRouter, poolDir, new Torrc())).directory(nodes);
+                TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes).build();
+                router = poolRouter;
+                control.pool(pool.admin(tors, poolRouter, poolDir, new Torrc())).directory(nodes)
+                        .sessions(new RouterSessions(poolRouter.sessions()));
             } else {
                 router = router();
             }

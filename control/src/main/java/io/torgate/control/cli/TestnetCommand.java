@@ -1,6 +1,7 @@
 package io.torgate.control.cli;
 
 import io.torgate.control.api.ControlPlane;
+import io.torgate.control.api.RouterSessions;
 import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
@@ -109,7 +110,7 @@ final class TestnetCommand implements Callable<Integer> {
             out.println("Pool ready in " + seconds(t1) + " (" + tors.ready().size() + " of " + pool.instances
                     + " instances)");
 
-            TorPoolRouter router = new TorPoolRouter(tors);
+            TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes).build();
             GatewayConfig config = gateway.gatewayConfig(router, gateway.authenticator(), metrics.gatewayListener());
             Gateway gw = fg.startGateway(config);
             String endpoint = Foreground.hostPort(gw.address());
@@ -118,7 +119,8 @@ final class TestnetCommand implements Callable<Integer> {
             api.start(fg, ControlPlane.builder().upstream("tor-pool (testnet)").metrics(metrics)
                     .gateway(gw, config, router)
                     .pool(pool.admin(tors, router, poolDir, net.clientTorrc()))
-                    .directory(nodes));
+                    .directory(nodes)
+                    .sessions(new RouterSessions(router.sessions())));
             out.println();
             out.println("Try it (the answer names the exit relay that carried the request):");
             out.println("  curl --socks5-hostname " + endpoint + " -U 'alice-session-demo:x' " + net.whoamiUrl());

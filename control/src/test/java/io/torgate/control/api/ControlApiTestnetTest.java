@@ -80,10 +80,10 @@ class ControlApiTestnetTest {
         Path poolDir = dir.resolve("pool");
         pool = TorPool.create(TorPool.configs(2, "tor-", poolDir, b -> b.extraTorrc(net.clientTorrc())));
         pool.start().get(120, TimeUnit.SECONDS);
-        router = new TorPoolRouter(pool);
         directory = NodeDirectory.open(NodeDirectoryConfig.builder().baseUrl(net.onionooUrl())
                 .stateDir(dir.resolve("nodes")).build());
         directory.refreshNow().get(60, TimeUnit.SECONDS);
+        router = TorPoolRouter.builder(pool).directory(directory).build();
         GatewayConfig config = GatewayConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).router(router)
                 .listener(metrics.gatewayListener()).build();
         gateway = Gateway.start(config);
@@ -91,7 +91,7 @@ class ControlApiTestnetTest {
                 name -> TorInstanceConfig.builder(name, poolDir).extraTorrc(net.clientTorrc()).build(),
                 "tor-", 4, Duration.ofSeconds(30));
         cp = ControlPlane.builder().upstream("tor-pool (testnet)").metrics(metrics).gateway(gateway, config, router)
-                .pool(admin).directory(directory).build();
+                .pool(admin).directory(directory).sessions(new RouterSessions(router.sessions())).build();
         ApiServer server = cp.startApi(ApiConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).token(TOKEN).build());
         api = new ApiClient(server.address(), TOKEN);
         notePids();
@@ -399,8 +399,39 @@ class ControlApiTestnetTest {
 
     @Test
     @Order(9)
-    void sessionEndpointsSayTheyAreNotWiredYet() throws Exception {
-        assertError(api.get("/sessions"), 501, "not_implemented", "session management is not available");
+    void aSessionIsListedRotatedToAnotherExitAndRemoved() throws Exception {
+        String first;
+        try (Socket s = tunnel(gateway.address(), "alice-session-s1")) {
+            first = whoami(s);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ApiClient.Response r = api.get("/sessions/alice/s1");
+            return r.status() == 200 && r.json().path("exit").path("fingerprint").asText().equals(first);
+        });
+        JsonNode listed = api.get("/sessions?user=alice").json();
+        assertThat(listed.path("count").asInt()).isEqualTo(1);
+        JsonNode one = listed.path("sessions").get(0);
+        assertThat(one.path("session").asText()).isEqualTo("s1");
+        assertThat(one.path("mode").asText()).isEqualTo("flexible");
+        assertThat(one.path("connections").asLong()).isEqualTo(1);
+        assertThat(one.path("instance").asText()).startsWith("tor-");
+
+        long t0 = System.nanoTime();
+        ApiClient.Response rotated = api.post("/sessions/alice/s1/rotate", null);
+        log.info("MEASURE rotation answered in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, rotated.body());
+        assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+        assertThat(rotated.json().path("old_exit").path("fingerprint").asText()).isEqualTo(first);
+        String next = rotated.json().path("new_exit").path("fingerprint").asText();
+        assertThat(next).isNotEqualTo(first).hasSize(40);
+        try (Socket s = tunnel(gateway.address(), "alice-session-s1")) {
+            assertThat(whoami(s)).as("the session's next connection uses the new exit").isEqualTo(next);
+        }
+        assertThat(api.get("/sessions/alice/s1").json().path("rotations").asInt()).isEqualTo(1);
+
+        assertThat(api.delete("/sessions/alice/s1").status()).isEqualTo(200);
+        assertError(api.get("/sessions/alice/s1"), 404, "not_found", "'s1'");
+        assertError(api.post("/sessions/alice/s1/rotate", null), 404, "not_found", "'s1'");
+        assertError(api.delete("/sessions/alice/s1"), 404, "not_found", "'s1'");
     }
 
     @Test

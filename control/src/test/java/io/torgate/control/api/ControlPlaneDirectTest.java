@@ -141,11 +141,17 @@ class ControlPlaneDirectTest {
         assertThat(one.path("mode").asText()).isEqualTo("strict");
         assertThat(one.path("instance").asText()).isEqualTo("tor-0");
         assertThat(one.path("expires_at").asText()).isEqualTo("2025-01-01T00:10:00Z");
+        assertThat(one.path("ttl_seconds").asDouble()).isEqualTo(600.0);
+        assertThat(one.path("pinned_exit").asText()).isEqualTo("C".repeat(40));
+        assertThat(one.path("exit").path("address").asText()).isEqualTo("192.0.2.1");
 
         ApiClient.Response rotated = api.post("/sessions/alice/s1/rotate", null);
         assertThat(rotated.status()).isEqualTo(200);
         assertThat(rotated.json().path("old_exit").path("fingerprint").asText()).isEqualTo("A".repeat(40));
         assertThat(rotated.json().path("new_exit").path("fingerprint").asText()).isNotEqualTo("A".repeat(40));
+        assertThat(rotated.json().path("took_seconds").asDouble()).isEqualTo(1.5);
+        assertThat(api.get("/sessions/alice/s1").json().path("rotations").asInt()).isEqualTo(1);
+        assertThat(api.get("/sessions/alice/s1").json().path("last_exit_change").asText()).isEqualTo("rotation");
         assertThat(api.get("/sessions/alice/s1").json().path("exit").path("fingerprint").asText())
                 .isEqualTo(rotated.json().path("new_exit").path("fingerprint").asText());
 

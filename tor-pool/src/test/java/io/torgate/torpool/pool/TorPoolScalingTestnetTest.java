@@ -93,10 +93,17 @@ class TorPoolScalingTestnetTest {
             try (Socket idle = Socks5Client.connect(gateway.address(), "127.0.0.1", whoamiPort, "u6", "x", 30_000)) {
                 assertThat(router.liveTunnels("scale0")).isEqualTo(2);
             }
+            // Its name (and data directory) stays taken while its tor runs ...
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.add(
+                    TorInstanceConfig.builder("scale1", dir).extraTorrc(net.clientTorrc()).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'scale1'");
             long pid = gone.pid().orElseThrow();
             gone.stop().get(30, TimeUnit.SECONDS);
             assertThat(gone.state()).isEqualTo(InstanceState.STOPPED);
             assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+            // ... and is free once it stopped.
+            removed.add(pool.add(TorInstanceConfig.builder("scale1", dir).extraTorrc(net.clientTorrc()).build()));
+            assertThat(pool.instances()).extracting(TorInstance::name).containsExactly("scale0", "scale1");
             assertThat(whoami(first)).as("the remaining instance is untouched").hasSize(40);
         }
     }
