@@ -492,5 +492,14 @@ class ExitRoutingTestnetTest {
             net.awaitConsensus(Duration.ofSeconds(90));
             directory.refreshNow().get(30, TimeUnit.SECONDS);
         }
+        // The strict session works again once its exit does. That takes up to a minute: relays that failed to
+        // reach the stopped exit refuse to extend to it for 60 s (tor's OR_CONNECT_FAILURE_LIFETIME), and
+        // torgate's own unreachable mark cools down as long. Waiting here also hands later tests a whole network.
+        long t0 = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
+                .until(() -> fetch("strict-session-s-exit-" + victim).reply() == 0);
+        log.info("MEASURE restarted exit carried the strict session again after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(ok("strict-session-s-exit-" + victim).whoami()).isEqualTo(victim);
+        assertThat(session("strict", "s").problem()).isEmpty();
     }
 }
