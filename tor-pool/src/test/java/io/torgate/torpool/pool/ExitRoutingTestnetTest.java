@@ -210,6 +210,9 @@ class ExitRoutingTestnetTest {
         List<Fetch> deNlFetches = inParallel(deNl);
         log.info("MEASURE 100 country connections in {} ms", (System.nanoTime() - t0) / 1_000_000);
         assertThat(whoamis(usFetches)).containsExactly(exitIn("us").fingerprint());
+        // Routing consulted the directory, which asked the pool's consensus: it names every relay of the network.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> router.consensusView.fingerprints(),
+                fps -> fps.containsAll(net.relays().stream().map(TestRelay::fingerprint).toList()));
         assertThat(whoamis(deNlFetches)).isSubsetOf(exitsIn("de", "nl"))
                 .as("both exits of the group carry traffic").hasSize(2);
         // The instances that carried them run exactly these exits.
