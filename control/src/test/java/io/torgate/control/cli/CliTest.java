@@ -67,7 +67,7 @@ class CliTest {
     @Test
     void noCommandIsAUsageError() {
         assertThat(execute()).isEqualTo(ExitCodes.CONFIG_ERROR);
-        assertThat(err.toString()).contains("Missing command: run, help").contains("Try 'torgate --help'");
+        assertThat(err.toString()).contains("Missing command: run, testnet, help").contains("Try 'torgate --help'");
     }
 
     @Test
