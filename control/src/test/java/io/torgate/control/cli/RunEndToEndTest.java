@@ -160,4 +160,25 @@ class RunEndToEndTest {
             assertThat(torgate.stdout()).doesNotContain("listening");
         }
     }
+
+    @Test
+    void aMissingTorIsAClearRuntimeFailureForTheTorPool(@TempDir Path dir) throws Exception {
+        Path noTor = dir.resolve("no-such-tor");
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0",
+                "--tor-path", noTor.toString(), "--state-dir", dir.resolve("state").toString())) {
+            assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(torgate.stderr()).contains("tor not found at " + noTor).contains("apt-get install tor");
+        }
+    }
+
+    @Test
+    void testnetWithAMissingTorSaysSoAndExitsOne(@TempDir Path dir) throws Exception {
+        Path noTor = dir.resolve("no-such-tor");
+        try (TorgateProcess torgate = TorgateProcess.start("testnet", "--socks", "127.0.0.1:0",
+                "--tor-path", noTor.toString(), "--state-dir", dir.resolve("state").toString())) {
+            assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(torgate.stderr()).contains("the private network did not start").contains(noTor.toString())
+                    .contains("apt-get install tor");
+        }
+    }
 }

@@ -67,6 +67,8 @@ public final class TorPoolRouter implements Router {
     private final Map<Long, CompletableFuture<StreamExit>> exitsByTunnel = new ConcurrentHashMap<>();
     private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
     private final Sessions sessions = new SessionsView();
+    /** Attached to the directory (when there is one), so routing never picks an exit tor's consensus lacks. */
+    final PoolConsensusView consensusView;
 
     /** Any-exit routing only (no node directory), random isolation secret, fewest-tunnels selection. */
     public TorPoolRouter(TorPool pool) {
@@ -80,6 +82,12 @@ public final class TorPoolRouter implements Router {
     private TorPoolRouter(Builder b) {
         this.pool = b.pool;
         this.isolation = b.isolation != null ? b.isolation : IsolationCredentials.withRandomSecret();
+        if (b.directory != null && b.crossCheckConsensus) {
+            this.consensusView = new PoolConsensusView(pool, System::nanoTime);
+            b.directory.attachConsensus(consensusView);
+        } else {
+            this.consensusView = null;
+        }
         this.routing = new ExitRouting(pool, b.directory == null ? null : new ExitCatalog(b.directory), b.selector,
                 System::nanoTime, new SecureRandom());
         pool.addListener((instance, from, to, reason) -> {
@@ -229,6 +237,7 @@ public final class TorPoolRouter implements Router {
     public static final class Builder {
         private final TorPool pool;
         private NodeDirectory directory;
+        private boolean crossCheckConsensus = true;
         private IsolationCredentials isolation;
         private InstanceSelector selector = new FewestTunnelsSelector();
 
@@ -236,9 +245,20 @@ public final class TorPoolRouter implements Router {
             this.pool = Objects.requireNonNull(pool, "pool");
         }
 
-        /** Enables exit selection (countries, exclusions, exit relays) and exit details on sessions. */
+        /**
+         * Enables exit selection (countries, exclusions, exit relays) and exit details on sessions. Unless
+         * {@link #crossCheckConsensus(boolean) turned off}, the router attaches a view of its tors' consensus to
+         * the directory ({@link NodeDirectory#attachConsensus}, replacing any view attached before), so exits
+         * that Onionoo lists but tor's consensus does not are never chosen.
+         */
         public Builder directory(NodeDirectory directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Whether to attach the pool's consensus view to the directory (default true). */
+        public Builder crossCheckConsensus(boolean enabled) {
+            this.crossCheckConsensus = enabled;
             return this;
         }
 

@@ -210,6 +210,9 @@ class ExitRoutingTestnetTest {
         List<Fetch> deNlFetches = inParallel(deNl);
         log.info("MEASURE 100 country connections in {} ms", (System.nanoTime() - t0) / 1_000_000);
         assertThat(whoamis(usFetches)).containsExactly(exitIn("us").fingerprint());
+        // Routing consulted the directory, which asked the pool's consensus: it names every relay of the network.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> router.consensusView.fingerprints(),
+                fps -> fps.containsAll(net.relays().stream().map(TestRelay::fingerprint).toList()));
         assertThat(whoamis(deNlFetches)).isSubsetOf(exitsIn("de", "nl"))
                 .as("both exits of the group carry traffic").hasSize(2);
         // The instances that carried them run exactly these exits.
@@ -492,5 +495,14 @@ class ExitRoutingTestnetTest {
             net.awaitConsensus(Duration.ofSeconds(90));
             directory.refreshNow().get(30, TimeUnit.SECONDS);
         }
+        // The strict session works again once its exit does. That takes up to a minute: relays that failed to
+        // reach the stopped exit refuse to extend to it for 60 s (tor's OR_CONNECT_FAILURE_LIFETIME), and
+        // torgate's own unreachable mark cools down as long. Waiting here also hands later tests a whole network.
+        long t0 = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
+                .until(() -> fetch("strict-session-s-exit-" + victim).reply() == 0);
+        log.info("MEASURE restarted exit carried the strict session again after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(ok("strict-session-s-exit-" + victim).whoami()).isEqualTo(victim);
+        assertThat(session("strict", "s").problem()).isEmpty();
     }
 }

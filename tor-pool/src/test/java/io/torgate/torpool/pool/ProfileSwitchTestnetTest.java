@@ -57,19 +57,21 @@ class ProfileSwitchTestnetTest {
             for (String u : List.of("old1", "old2")) {
                 fetch(i, net, u); // circuits under "any exit"
             }
-            for (int k = 0; k < exits.size(); k++) {
+            TestRelay current = null;
+            for (int k = 0; k < 2; k++) {
                 TestRelay x = exits.get(k);
+                current = x;
                 long t0 = System.nanoTime();
                 c.setConf(ExitProfile.one(x.fingerprint()).torOptions()).get(10, TimeUnit.SECONDS);
                 setconfMicros.add((System.nanoTime() - t0) / 1000);
-                for (String u : List.of("old1", "old2", "new" + k + "a", "new" + k + "b")) {
+                for (String u : List.of("old1", "old2", "new" + k)) {
                     assertThat(fetch(i, net, u)[0]).as(u + " after switching to " + x.nickname()).isEqualTo(x.fingerprint());
                 }
             }
             log.info("MEASURE SETCONF ExitNodes round trips (us): {}", setconfMicros);
 
             String before = fetch(i, net, "keep")[1];
-            c.setConf(ExitProfile.one(exits.get(exits.size() - 1).fingerprint()).torOptions()).get(10, TimeUnit.SECONDS);
+            c.setConf(ExitProfile.one(current.fingerprint()).torOptions()).get(10, TimeUnit.SECONDS);
             assertThat(fetch(i, net, "keep")[1]).as("the same ExitNodes again keeps the circuit").isEqualTo(before);
 
             c.resetConf(ExitProfile.ANY.torOptions().keySet()).get(10, TimeUnit.SECONDS);
