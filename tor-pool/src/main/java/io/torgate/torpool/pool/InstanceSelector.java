@@ -5,15 +5,15 @@ import io.torgate.gateway.RoutingException;
 import java.util.List;
 
 /**
- * Picks the instance for a new tunnel (or a new sticky session). The seam for exit selection: a geo-aware
- * or strict-exit selector looks at the request's countries / exit fingerprint and at what each instance is
- * configured to exit through. Called on a Netty event loop: must not block.
+ * Picks the instance for a new tunnel among READY instances whose exit profile fits the request equally well
+ * (the router has already matched profiles to the request's countries, exclusions or exit relay). Called under
+ * the router's lock on a Netty event loop: must be quick and must not block.
  */
 @FunctionalInterface
 public interface InstanceSelector {
 
     /**
-     * @param candidates the READY instances, never empty, in pool order
+     * @param candidates fitting READY instances, never empty, in pool order
      * @throws RoutingException to refuse the request with a specific reply
      */
     Candidate select(ConnectRequest request, List<Candidate> candidates) throws RoutingException;

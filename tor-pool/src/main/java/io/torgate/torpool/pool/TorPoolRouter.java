@@ -2,42 +2,57 @@ package io.torgate.torpool.pool;
 
 import io.torgate.gateway.ConnectRequest;
 import io.torgate.gateway.IsolationCredentials;
-import io.torgate.gateway.Mode;
 import io.torgate.gateway.Route;
-import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.Router;
-import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.SocksReply;
 import io.torgate.gateway.Tunnel;
 import io.torgate.gateway.TunnelObserver;
 import io.torgate.torpool.control.StreamExit;
+import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.instance.InstanceState;
 import io.torgate.torpool.instance.TorInstance;
+import io.torgate.torpool.session.Rotation;
+import io.torgate.torpool.session.SessionInfo;
+import io.torgate.torpool.session.Sessions;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes each new tunnel to a READY instance of a {@link TorPool}: sticky sessions keep their instance while
- * it is READY (strict sessions fail rather than move; flexible ones move), other requests go where the
- * {@link InstanceSelector} says (fewest live tunnels by default). Each route carries an isolation credential
- * derived from user, session and options, so tor's IsolateSOCKSAuth keeps them on separate circuits.
+ * Routes each new tunnel to an instance of a {@link TorPool} whose exit profile fits the request, re-profiling
+ * an idle instance or starting a new one when none does (see {@link ExitProfile}).
+ * <ul>
+ *   <li>{@code country-…} / {@code exclude-…}: an instance whose {@code ExitNodes} are the running exits of
+ *       that group, by fingerprint from the {@link NodeDirectory}. None running: refused with 0x04
+ *       {@code no_exit_running} ("no exit in [de] is running", 502 over HTTP).</li>
+ *   <li>{@code exit-FP} and strict sessions: an instance whose only exit is that relay. A strict session keeps
+ *       exactly its exit; when the relay is gone its connections fail with 0x04 {@code session_exit_gone}
+ *       and the session says why — never a silent switch.</li>
+ *   <li>Flexible sessions ride their own circuit (IsolateSOCKSAuth) on a group instance while it lives; when
+ *       it would not serve again they are held on their exit with a one-exit instance, or moved to another
+ *       exit of the group if theirs is gone.</li>
+ *   <li>{@code rotate-each}: a fresh isolation credential, hence a fresh circuit, per connection.</li>
+ * </ul>
+ * Every tunnel's exit is learned from the instance's STREAM events and checked against the profile it was
+ * routed under; a tunnel that left through any other exit is closed. Sessions are listed, rotated and removed
+ * through {@link #sessions()}.
  * <p>
- * The router watches every tunnel it routed: when an instance leaves service (RESTARTING, STOPPED, FAILED)
- * its tunnels are closed at once instead of hanging on a dead SOCKS port, and the exit that carried each
- * tunnel is learned from the instance's STREAM events ({@link #exitOf(long)}).
+ * Without a directory ({@link #TorPoolRouter(TorPool)}), requests naming countries or exits are refused with
+ * 0x02, and sessions keep the exit they first used by pinning it.
  * <p>
- * Everything here is non-blocking: {@link #route} and the observers run on Netty event loops.
+ * Non-blocking: {@link #route} and the observers run on Netty event loops; a route that needs a re-profiled or
+ * new instance completes when it is ready.
  */
 public final class TorPoolRouter implements Router {
 
@@ -48,28 +63,43 @@ public final class TorPoolRouter implements Router {
 
     private final TorPool pool;
     private final IsolationCredentials isolation;
-    private final InstanceSelector selector;
-    private final SessionAffinity sessions = new SessionAffinity(System::nanoTime);
-    private final Map<String, Set<Tunnel>> tunnelsByInstance = new ConcurrentHashMap<>();
+    private final ExitRouting routing;
     private final Map<Long, CompletableFuture<StreamExit>> exitsByTunnel = new ConcurrentHashMap<>();
-    private final List<ExitListener> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
+    private final Sessions sessions = new SessionsView();
+    /** Attached to the directory (when there is one), so routing never picks an exit tor's consensus lacks. */
+    final PoolConsensusView consensusView;
 
+    /** Any-exit routing only (no node directory), random isolation secret, fewest-tunnels selection. */
     public TorPoolRouter(TorPool pool) {
-        this(pool, IsolationCredentials.withRandomSecret(), new FewestTunnelsSelector());
+        this(builder(pool));
     }
 
     public TorPoolRouter(TorPool pool, IsolationCredentials isolation, InstanceSelector selector) {
-        this.pool = pool;
-        this.isolation = isolation;
-        this.selector = selector;
-        for (TorInstance i : pool.instances()) {
-            tunnelsByInstance.put(i.name(), ConcurrentHashMap.newKeySet());
+        this(builder(pool).isolation(isolation).selector(selector));
+    }
+
+    private TorPoolRouter(Builder b) {
+        this.pool = b.pool;
+        this.isolation = b.isolation != null ? b.isolation : IsolationCredentials.withRandomSecret();
+        if (b.directory != null && b.crossCheckConsensus) {
+            this.consensusView = new PoolConsensusView(pool, System::nanoTime);
+            b.directory.attachConsensus(consensusView);
+        } else {
+            this.consensusView = null;
         }
+        this.routing = new ExitRouting(pool, b.directory == null ? null : new ExitCatalog(b.directory), b.selector,
+                System::nanoTime, new SecureRandom());
         pool.addListener((instance, from, to, reason) -> {
             if (!inService(to)) {
-                closeTunnels(instance, "tor instance '" + instance.name() + "' is " + to + ": " + reason);
+                closeTunnels(instance, routing.instanceLeftService(instance, reason),
+                        "tor instance '" + instance.name() + "' is " + to + ": " + reason);
             }
         });
+    }
+
+    public static Builder builder(TorPool pool) {
+        return new Builder(pool);
     }
 
     /** States in which an instance's tor runs and its tunnels may live (DEGRADED still carries traffic). */
@@ -80,53 +110,19 @@ public final class TorPoolRouter implements Router {
     @Override
     public CompletionStage<Route> route(ConnectRequest request) {
         long routedAt = System.nanoTime();
-        try {
-            TorInstance chosen = choose(request);
-            InetSocketAddress socks = chosen.socksAddress().orElseThrow(() -> noneReady());
-            IsolationCredentials.Credential credential = isolation.forRequest(request.route());
-            return CompletableFuture.completedFuture(Route.socks5(socks, credential.username(), credential.password())
-                    .withObserver(new Observer(chosen, routedAt)));
-        } catch (RoutingException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        IsolationCredentials.Credential credential = isolation.forRequest(request.route());
+        return routing.route(request, credential).thenApply(r ->
+                Route.socks5(r.socks(), r.username(), r.password()).withObserver(new Observer(r, routedAt)));
     }
 
-    private TorInstance choose(ConnectRequest request) throws RoutingException {
-        List<Candidate> ready = new ArrayList<>();
-        for (TorInstance i : pool.instances()) {
-            if (i.state() == InstanceState.READY && i.socksAddress().isPresent()) {
-                ready.add(new Candidate(i, liveTunnels(i.name())));
-            }
-        }
-        if (ready.isEmpty()) {
-            throw noneReady();
-        }
-        RouteRequest r = request.route();
-        if (r.session().isEmpty() || r.rotateEach()) {
-            return selector.select(request, ready).instance();
-        }
-        String key = SessionAffinity.key(r.user(), r.session().get());
-        Optional<String> bound = sessions.lookup(key, r.ttl());
-        if (bound.isPresent()) {
-            for (Candidate c : ready) {
-                if (c.name().equals(bound.get())) {
-                    return c.instance();
-                }
-            }
-            if (r.mode() == Mode.STRICT) {
-                throw new RoutingException(SocksReply.NETWORK_UNREACHABLE, "session_instance_unavailable",
-                        "the tor instance of this strict session is not ready; strict sessions do not move");
-            }
-        }
-        TorInstance picked = selector.select(request, ready).instance();
-        sessions.bind(key, picked.name(), r.ttl());
-        return picked;
+    /** The sticky sessions: list, get, rotate, remove. */
+    public Sessions sessions() {
+        return sessions;
     }
 
-    private RoutingException noneReady() {
-        return new RoutingException(SocksReply.GENERAL_FAILURE, "no_tor_ready", "no tor instance is ready ("
-                + pool.instances().stream().map(i -> i.name() + " " + i.state()).reduce((a, b) -> a + ", " + b).orElse("")
-                + ")");
+    /** Each instance's exit profile right now, by instance name. */
+    public Map<String, ExitProfile> profiles() {
+        return routing.profiles();
     }
 
     public void addExitListener(ExitListener listener) {
@@ -135,8 +131,7 @@ public final class TorPoolRouter implements Router {
 
     /** Established tunnels through this instance that have not closed yet. */
     public int liveTunnels(String instance) {
-        Set<Tunnel> set = tunnelsByInstance.get(instance);
-        return set == null ? 0 : set.size();
+        return routing.liveTunnels(instance);
     }
 
     /**
@@ -147,43 +142,36 @@ public final class TorPoolRouter implements Router {
         return Optional.ofNullable(exitsByTunnel.get(tunnelId));
     }
 
-    private void closeTunnels(TorInstance instance, String why) {
-        Set<Tunnel> set = tunnelsByInstance.get(instance.name());
-        if (set == null || set.isEmpty()) {
+    private static void closeTunnels(TorInstance instance, List<Tunnel> victims, String why) {
+        if (victims.isEmpty()) {
             return;
         }
-        List<Tunnel> victims = List.copyOf(set);
         log.info("closing {} tunnel(s) of {}", victims.size(), why);
         for (Tunnel t : victims) {
             t.close(why);
         }
     }
 
-    /** Watches one routed tunnel: counts it against its instance and learns its exit. */
+    /** Watches one routed tunnel: counts it against its instance and session, learns and checks its exit. */
     private final class Observer implements TunnelObserver {
-        private final TorInstance instance;
+        private final ExitRouting.Routed routed;
         private final long routedAtNanos;
 
-        Observer(TorInstance instance, long routedAtNanos) {
-            this.instance = instance;
+        Observer(ExitRouting.Routed routed, long routedAtNanos) {
+            this.routed = routed;
             this.routedAtNanos = routedAtNanos;
         }
 
         @Override
         public void established(Tunnel tunnel) {
-            tunnelsByInstance.get(instance.name()).add(tunnel);
+            TorInstance instance = routed.slot().instance;
+            routing.established(routed, tunnel);
             InetSocketAddress local = tunnel.upstreamLocalAddress();
             if (local != null) {
                 CompletableFuture<StreamExit> exit = instance.exitFor(local.getPort(), routedAtNanos)
                         .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 exitsByTunnel.put(tunnel.id(), exit);
-                exit.thenAccept(e -> exitListeners.forEach(l -> {
-                    try {
-                        l.exitLearned(tunnel, instance, e);
-                    } catch (RuntimeException ex) {
-                        log.warn("exit listener failed", ex);
-                    }
-                }));
+                exit.thenAccept(e -> learned(tunnel, instance, e));
             }
             if (!inService(instance.state())) {
                 // The instance died between routing and now; its listener may already have run.
@@ -191,9 +179,28 @@ public final class TorPoolRouter implements Router {
             }
         }
 
+        private void learned(Tunnel tunnel, TorInstance instance, StreamExit e) {
+            if (!routing.exitLearned(routed, tunnel, e)) {
+                tunnel.close("tor used an exit outside the profile this connection was routed under");
+                return;
+            }
+            for (ExitListener l : exitListeners) {
+                try {
+                    l.exitLearned(tunnel, instance, e);
+                } catch (RuntimeException ex) {
+                    log.warn("exit listener failed", ex);
+                }
+            }
+        }
+
+        @Override
+        public void failed(SocksReply reply, Throwable cause) {
+            routing.failed(routed, reply, cause);
+        }
+
         @Override
         public void closed(Tunnel tunnel) {
-            tunnelsByInstance.get(instance.name()).remove(tunnel);
+            routing.closed(routed, tunnel);
             CompletableFuture<StreamExit> exit = exitsByTunnel.remove(tunnel.id());
             if (exit != null && !exit.isDone()) {
                 exit.cancel(false); // also drops its waiter in the stream tracker
@@ -201,8 +208,79 @@ public final class TorPoolRouter implements Router {
         }
     }
 
+    private final class SessionsView implements Sessions {
+        @Override
+        public List<SessionInfo> list() {
+            return routing.sessions();
+        }
+
+        @Override
+        public Optional<SessionInfo> get(String user, String session) {
+            return routing.session(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+        }
+
+        @Override
+        public CompletableFuture<Rotation> rotate(String user, String session) {
+            return routing.rotate(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+        }
+
+        @Override
+        public boolean remove(String user, String session) {
+            Optional<List<Tunnel>> tunnels = routing.remove(Objects.requireNonNull(user, "user"),
+                    Objects.requireNonNull(session, "session"));
+            tunnels.ifPresent(list -> list.forEach(t -> t.close("session " + session + " of " + user + " was removed")));
+            return tunnels.isPresent();
+        }
+    }
+
+    /** Settings of a {@link TorPoolRouter}; only the pool is required. */
+    public static final class Builder {
+        private final TorPool pool;
+        private NodeDirectory directory;
+        private boolean crossCheckConsensus = true;
+        private IsolationCredentials isolation;
+        private InstanceSelector selector = new FewestTunnelsSelector();
+
+        private Builder(TorPool pool) {
+            this.pool = Objects.requireNonNull(pool, "pool");
+        }
+
+        /**
+         * Enables exit selection (countries, exclusions, exit relays) and exit details on sessions. Unless
+         * {@link #crossCheckConsensus(boolean) turned off}, the router attaches a view of its tors' consensus to
+         * the directory ({@link NodeDirectory#attachConsensus}, replacing any view attached before), so exits
+         * that Onionoo lists but tor's consensus does not are never chosen.
+         */
+        public Builder directory(NodeDirectory directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Whether to attach the pool's consensus view to the directory (default true). */
+        public Builder crossCheckConsensus(boolean enabled) {
+            this.crossCheckConsensus = enabled;
+            return this;
+        }
+
+        /** The isolation secret (default: a random one per router). */
+        public Builder isolation(IsolationCredentials isolation) {
+            this.isolation = Objects.requireNonNull(isolation, "isolation");
+            return this;
+        }
+
+        /** Picks among instances that fit equally well (default: fewest live tunnels). */
+        public Builder selector(InstanceSelector selector) {
+            this.selector = Objects.requireNonNull(selector, "selector");
+            return this;
+        }
+
+        public TorPoolRouter build() {
+            return new TorPoolRouter(this);
+        }
+    }
+
     @Override
     public String toString() {
-        return "TorPoolRouter[" + pool.instances().size() + " instances]";
+        return "TorPoolRouter[" + pool.instances().size() + " instances, max " + pool.maxSize() + "]";
     }
 }
