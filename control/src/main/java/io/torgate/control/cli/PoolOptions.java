@@ -1,14 +1,20 @@
 package io.torgate.control.cli;
 
+import io.torgate.control.config.ConfigLoader;
+import io.torgate.control.config.PoolSettings;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.process.Torrc;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The Tor pool's flags, shared by {@code run --upstream tor-pool} and {@code testnet}. */
 final class PoolOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     @Option(names = "--instances", paramLabel = "N", defaultValue = "2", converter = PositiveCountConverter.class,
             description = "Tor instances in the pool, started in parallel (each about 50 MB of memory).")
@@ -18,9 +24,10 @@ final class PoolOptions {
             description = "The tor executable; default: tor on PATH (install with 'apt-get install tor').")
     Path torPath;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:TORGATE_STATE_DIR}",
+    @Option(names = "--state-dir", paramLabel = "DIR",
             description = "Where torgate keeps tor data directories and testnet keys, so restarts are fast."
-                    + " Default: $TORGATE_STATE_DIR, else $XDG_STATE_HOME/torgate, else ~/.local/state/torgate.")
+                    + " Default: $TORGATE_STATE_DIR, else pool.state_dir of the config file, else"
+                    + " $XDG_STATE_HOME/torgate, else ~/.local/state/torgate.")
     Path stateDir;
 
     @Option(names = "--bootstrap-timeout", paramLabel = "DURATION", defaultValue = "90s",
@@ -28,21 +35,27 @@ final class PoolOptions {
             description = "A tor instance that has not bootstrapped within this is renewed, then restarted.")
     Duration bootstrapTimeout;
 
-    /** The state directory: the flag, else $XDG_STATE_HOME/torgate, else ~/.local/state/torgate. */
-    Path stateDir() {
-        if (stateDir != null && !stateDir.toString().isEmpty()) {
-            return stateDir.toAbsolutePath();
+    /** Adds the flags given on the command line to the config (they win over the environment and the file). */
+    void addFlags(ConfigLoader.Builder b) {
+        if (ConfigOptions.given(spec, "--instances")) {
+            b.flag("pool.instances", instances, "--instances");
         }
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("torgate").toAbsolutePath();
+        if (ConfigOptions.given(spec, "--tor-path")) {
+            b.flag("pool.tor_path", torPath, "--tor-path");
+        }
+        if (ConfigOptions.given(spec, "--state-dir")) {
+            b.flag("pool.state_dir", stateDir, "--state-dir");
+        }
+        if (ConfigOptions.given(spec, "--bootstrap-timeout")) {
+            b.flag("pool.bootstrap_timeout", bootstrapTimeout, "--bootstrap-timeout");
+        }
     }
 
-    /** A pool of {@link #instances} tors under {@code dir}, each with {@code extraTorrc} added to its torrc. */
-    TorPool pool(Path dir, Torrc extraTorrc) {
-        return TorPool.create(TorPool.configs(instances, "tor-", dir, b -> b
-                .torPath(Optional.ofNullable(torPath))
-                .extraTorrc(extraTorrc)
-                .bootstrapDeadline(bootstrapTimeout)));
+    /** A pool as the settings say, under {@code dir}, each instance's torrc getting {@code torrc} then the extra lines. */
+    static TorPool pool(PoolSettings settings, Path dir, Torrc torrc) {
+        return TorPool.create(TorPool.configs(settings.instances(), "tor-", dir, b -> b
+                .torPath(settings.torPath())
+                .extraTorrc(new Torrc().addAll(torrc).addAll(settings.torrc()))
+                .bootstrapDeadline(settings.bootstrapTimeout())));
     }
 }

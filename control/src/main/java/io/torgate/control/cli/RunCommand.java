@@ -1,6 +1,10 @@
 package io.torgate.control.cli;
 
 import io.torgate.control.Upstream;
+import io.torgate.control.config.ConfigLoader;
+import io.torgate.control.config.PoolResizer;
+import io.torgate.control.config.TorgateConfig;
+import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.Router;
 import io.torgate.torpool.pool.TorPool;
@@ -19,10 +23,14 @@ import picocli.CommandLine.Spec;
         description = {
                 "Start the gateway in the foreground: one listener that speaks SOCKS5 and HTTP CONNECT, relaying"
                         + " each tunnel to the upstream. Clients choose their route in the proxy username"
-                        + " (USER[-KEY-VALUE]..., see README). Stops cleanly on SIGTERM or SIGINT.",
+                        + " (USER[-KEY-VALUE]..., see README). Stops cleanly on SIGTERM or SIGINT; SIGHUP re-reads"
+                        + " the config file.",
+                "",
+                "Settings come from flags, then TORGATE_... environment variables, then --config FILE, then the"
+                        + " defaults shown here.",
                 "",
                 "Exit status: 0 clean stop, 1 runtime failure (e.g. address in use),"
-                        + " 2 bad flag, users file or refused configuration."},
+                        + " 2 bad flag, config file, users file or refused configuration."},
         showDefaultValues = true,
         sortOptions = false,
         usageHelpAutoWidth = true)
@@ -38,6 +46,9 @@ final class RunCommand implements Callable<Integer> {
     Upstream upstream;
 
     @Mixin
+    ConfigOptions config;
+
+    @Mixin
     PoolOptions pool;
 
     @Mixin
@@ -46,29 +57,45 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
+    /** The config these flags, the environment and the files describe. */
+    ConfigLoader loader() {
+        return config.loader(gateway, pool, b -> {
+            if (ConfigOptions.given(spec, "--upstream")) {
+                b.flag("upstream", upstream, "--upstream");
+            }
+        });
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (gateway.debug) {
+        gateway.checkFlagCombinations();
+        ConfigLoader loader = loader();
+        TorgateConfig settings = ConfigOptions.load(loader);
+        if (settings.logging().debug()) {
             Logging.enableDebug();
         }
-        gateway.checkFlagCombinations();
         try (Foreground fg = new Foreground(spec)) {
             TorPool tors = null;
             Router router;
-            if (upstream instanceof Upstream.TorPool) {
-                tors = fg.own(pool.pool(pool.stateDir().resolve("pool"), new Torrc()));
+            RelayCountries relays = RelayCountries.UNKNOWN;
+            if (settings.upstream() instanceof Upstream.TorPool) {
+                tors = fg.own(PoolOptions.pool(settings.pool(), settings.pool().stateDir().resolve("pool"), new Torrc()));
                 router = new TorPoolRouter(tors);
+                relays = ExitDirectory.countries(ExitDirectory.open(fg, settings.directory(),
+                        settings.pool().stateDir().resolve("directory")));
             } else {
-                router = router();
+                router = router(settings.upstream());
             }
-            Gateway gw = fg.startGateway(gateway.gatewayConfig(router, gateway.authenticator()));
+            ControlPlane control = new ControlPlane(loader, settings, router, relays);
+            Gateway gw = fg.startGateway(control.gatewayConfig());
+            control.started(gw, PoolResizer.UNSUPPORTED);
             fg.out().println("torgate listening on " + Foreground.hostPort(gw.address())
-                    + " (SOCKS5 and HTTP CONNECT), upstream " + upstream.describe());
+                    + " (SOCKS5 and HTTP CONNECT), upstream " + settings.upstream().describe());
             fg.out().flush();
-            if (tors != null && !startPool(fg, tors)) {
+            if (tors != null && !startPool(fg, tors, settings)) {
                 return ExitCodes.RUNTIME_FAILURE;
             }
-            return fg.serveUntilSignal(gw, gateway.shutdownGrace);
+            return fg.serveUntilSignal(gw, settings.limits().shutdownGrace());
         } catch (Foreground.GatewayStartFailed e) {
             return e.exitCode();
         }
@@ -78,11 +105,13 @@ final class RunCommand implements Callable<Integer> {
      * Starts the pool behind an already listening gateway (clients meanwhile get "no tor instance is ready"),
      * showing each instance's bootstrap. False when no instance could start at all (the reason is printed).
      */
-    private boolean startPool(Foreground fg, TorPool tors) throws InterruptedException {
-        fg.out().println("Starting " + pool.instances + " tor instance(s) (state in " + pool.stateDir() + ")");
+    private boolean startPool(Foreground fg, TorPool tors, TorgateConfig settings) throws InterruptedException {
+        fg.out().println("Starting " + settings.pool().instances() + " tor instance(s) (state in "
+                + settings.pool().stateDir() + ")");
         try {
             new PoolProgress(tors, fg.out(), PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
-            fg.out().println("Tor pool ready: " + tors.ready().size() + " of " + pool.instances + " instances");
+            fg.out().println("Tor pool ready: " + tors.ready().size() + " of " + settings.pool().instances()
+                    + " instances");
             fg.out().flush();
             return true;
         } catch (ExecutionException e) {
@@ -95,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private Router router() {
+    private static Router router(Upstream upstream) {
         try {
             if (upstream instanceof Upstream.Socks5 socks5) {
                 return socks5.router();

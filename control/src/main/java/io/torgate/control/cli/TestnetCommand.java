@@ -1,6 +1,11 @@
 package io.torgate.control.cli;
 
+import io.torgate.control.config.ConfigLoader;
+import io.torgate.control.config.DirectorySettings;
+import io.torgate.control.config.PoolResizer;
+import io.torgate.control.config.TorgateConfig;
 import io.torgate.gateway.Gateway;
+import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.testnet.TestNetwork;
@@ -12,6 +17,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +44,8 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true)
 final class TestnetCommand implements Callable<Integer> {
 
+    private static final Logger log = LoggerFactory.getLogger(TestnetCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -47,6 +58,9 @@ final class TestnetCommand implements Callable<Integer> {
     List<String> exitCountries;
 
     @Mixin
+    ConfigOptions config;
+
+    @Mixin
     PoolOptions pool;
 
     @Mixin
@@ -57,20 +71,22 @@ final class TestnetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (gateway.debug) {
+        gateway.checkFlagCombinations();
+        ConfigLoader loader = config.loader(gateway, pool, b -> { });
+        TorgateConfig settings = ConfigOptions.load(loader);
+        if (settings.logging().debug()) {
             Logging.enableDebug();
         }
-        gateway.checkFlagCombinations();
         try (Foreground fg = new Foreground(spec)) {
             PrintWriter out = fg.out();
-            Path state = pool.stateDir();
+            Path state = settings.pool().stateDir();
             long t0 = System.nanoTime();
             out.println("Starting a private Tor network on 127.0.0.1 (" + exits + " exits; keys and state in "
                     + state.resolve("testnet") + ")");
             out.flush();
             TestNetwork net;
             try {
-                net = fg.own(TestNetwork.start(networkOptions(state.resolve("testnet"), out)));
+                net = fg.own(TestNetwork.start(networkOptions(state.resolve("testnet"), settings, out)));
             } catch (TestNetworkException e) {
                 spec.commandLine().getErr().println("torgate testnet: the private network did not start: "
                         + e.getMessage());
@@ -80,11 +96,12 @@ final class TestnetCommand implements Callable<Integer> {
             for (TestRelay exit : net.exits()) {
                 out.println("  " + exit.nickname() + "  " + exit.country() + "  " + exit.fingerprint());
             }
-            out.println("Starting " + pool.instances + " tor instance(s) on it");
+            int instances = settings.pool().instances();
+            out.println("Starting " + instances + " tor instance(s) on it");
             out.flush();
 
             long t1 = System.nanoTime();
-            TorPool tors = fg.own(pool.pool(state.resolve("testnet-pool"), net.clientTorrc()));
+            TorPool tors = fg.own(PoolOptions.pool(settings.pool(), state.resolve("testnet-pool"), net.clientTorrc()));
             try {
                 new PoolProgress(tors, out, PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
             } catch (ExecutionException e) {
@@ -93,10 +110,13 @@ final class TestnetCommand implements Callable<Integer> {
             } catch (InterruptedException stopRequested) {
                 return ExitCodes.OK;
             }
-            out.println("Pool ready in " + seconds(t1) + " (" + tors.ready().size() + " of " + pool.instances
+            out.println("Pool ready in " + seconds(t1) + " (" + tors.ready().size() + " of " + instances
                     + " instances)");
 
-            Gateway gw = fg.startGateway(gateway.gatewayConfig(new TorPoolRouter(tors), gateway.authenticator()));
+            ControlPlane control = new ControlPlane(loader, settings, new TorPoolRouter(tors),
+                    ExitDirectory.countries(testnetDirectory(fg, net, state.resolve("testnet-directory"))));
+            Gateway gw = fg.startGateway(control.gatewayConfig());
+            control.started(gw, PoolResizer.UNSUPPORTED);
             String endpoint = Foreground.hostPort(gw.address());
             out.println("torgate listening on " + endpoint + " (SOCKS5 and HTTP CONNECT), upstream tor-pool on the"
                     + " private testnet");
@@ -107,14 +127,34 @@ final class TestnetCommand implements Callable<Integer> {
             out.println("Onionoo document of the network: " + net.onionooUrl() + "/details");
             out.println("Ctrl-C stops everything.");
             out.flush();
-            return fg.serveUntilSignal(gw, gateway.shutdownGrace);
+            return fg.serveUntilSignal(gw, settings.limits().shutdownGrace());
         } catch (Foreground.GatewayStartFailed e) {
             return e.exitCode();
         }
     }
 
+    /**
+     * The node directory of the private network (its own Onionoo stand-in), loaded before the gateway starts so
+     * pinned exits can be checked against users' allowed countries from the first connection.
+     */
+    private static NodeDirectory testnetDirectory(Foreground fg, TestNetwork net, Path dir) {
+        DirectorySettings settings = new DirectorySettings(net.onionooUrl(),
+                TorgateConfig.DEFAULT_DIRECTORY_REFRESH);
+        NodeDirectory directory = ExitDirectory.open(fg, settings, dir);
+        if (directory != null) {
+            try {
+                directory.refreshNow().get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("the testnet's node directory did not load: {}", rootMessage(e));
+            }
+        }
+        return directory;
+    }
+
     /** The network's options; a combination the network refuses (too many relays, a bad code) is a usage error. */
-    TestNetwork.Options networkOptions(Path dir, PrintWriter out) {
+    TestNetwork.Options networkOptions(Path dir, TorgateConfig settings, PrintWriter out) {
         try {
             TestNetwork.Options.Builder b = TestNetwork.Options.builder()
                     .stateDir(dir)
@@ -124,9 +164,7 @@ final class TestnetCommand implements Callable<Integer> {
                         out.println("  testnet: " + line);
                         out.flush();
                     });
-            if (pool.torPath != null) {
-                b.torPath(pool.torPath);
-            }
+            settings.pool().torPath().ifPresent(b::torPath);
             return b.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "Invalid testnet: " + e.getMessage());
