@@ -99,11 +99,21 @@ public final class ConfigLoader {
         return base.resolve("torgate").toAbsolutePath();
     }
 
-    /** "config file X: " for a message about a key X set (the message starts with the key); "" for defaults. */
+    /**
+     * Where to fix a conflict: the source of the set key the message names first (e.g. "config file X: "), or
+     * "invalid configuration: " when only defaults are involved.
+     */
     private static String sourceOf(String message, Map<String, Sourced> merged) {
-        int colon = message.indexOf(": ");
-        Sourced s = colon < 0 ? null : merged.get(message.substring(0, colon));
-        return s == null ? "invalid configuration: " : s.source() + ": ";
+        Sourced first = null;
+        int at = Integer.MAX_VALUE;
+        for (Map.Entry<String, Sourced> e : merged.entrySet()) {
+            int i = message.indexOf(e.getKey());
+            if (i >= 0 && i < at) {
+                at = i;
+                first = e.getValue();
+            }
+        }
+        return first == null ? "invalid configuration: " : first.source() + ": ";
     }
 
     @Override

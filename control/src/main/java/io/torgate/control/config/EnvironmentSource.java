@@ -28,10 +28,11 @@ final class EnvironmentSource {
                 continue;
             }
             String source = "environment variable " + s.env();
+            String where = source + " (" + s.key() + ")";
             try {
-                values.put(s.key(), new Sourced(s.kind().parse(text), source, source));
+                values.put(s.key(), new Sourced(s.kind().parse(text), source, where));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(source + " (" + s.key() + "): " + e.getMessage());
+                throw new ConfigException(where + ": " + e.getMessage());
             }
         }
         warnAboutUnknown(env);
