@@ -232,4 +232,40 @@ class CliTest {
         assertThat(execute("run", "--users", file.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
         assertThat(err.toString()).contains("users file " + file + ": users.alice.password: missing");
     }
+
+    @Test
+    void flagsBeatEnvironmentVariablesWhichBeatTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "limits: {max_tunnels: 5, idle_timeout: 1m}\nupstream: direct\n");
+        RunCommand fileOnly = parseRun("--config", file.toString());
+        assertThat(fileOnly.loader().load().limits().maxTunnels()).isEqualTo(5);
+        assertThat(fileOnly.loader().load().upstream()).isEqualTo(new Upstream.Direct());
+
+        RunCommand withEnv = parseRun("--config", file.toString());
+        withEnv.config.env = Map.of("TORGATE_MAX_TUNNELS", "6", "TORGATE_IDLE_TIMEOUT", "2m");
+        assertThat(withEnv.loader().load().limits().maxTunnels()).isEqualTo(6);
+
+        RunCommand withFlag = parseRun("--config", file.toString(), "--max-tunnels", "7", "--upstream", "tor-pool");
+        withFlag.config.env = Map.of("TORGATE_MAX_TUNNELS", "6", "TORGATE_IDLE_TIMEOUT", "2m");
+        TorgateConfig c = withFlag.loader().load();
+        assertThat(c.limits().maxTunnels()).isEqualTo(7);
+        assertThat(c.limits().idleTimeout()).as("no flag given: the environment's").isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.upstream()).isEqualTo(new Upstream.TorPool());
+
+        // A flag left at its default does not override: --max-tunnels defaults to 20000 but the file's 5 stays.
+        assertThat(parseRun("--config", file.toString(), "--debug").loader().load().limits().maxTunnels()).isEqualTo(5);
+    }
+
+    @Test
+    void aBadConfigFileExitsTwoNamingFileKeyAndReason(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "users:\n  alice:\n    password: pw\n    allowed_countries: [de, xx]\n");
+        assertThat(execute("run", "--config", file.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("torgate run: config file " + file
+                + ": users.alice.allowed_countries[1]: 'xx' is not an ISO 3166-1 alpha-2 country code");
+        assertThat(out.toString()).isEmpty();
+        assertThat(execute("testnet", "--config", dir.resolve("missing.yaml").toString()))
+                .isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("torgate testnet: config file " + dir.resolve("missing.yaml") + ": no such file");
+    }
 }

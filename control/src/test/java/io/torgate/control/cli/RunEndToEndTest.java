@@ -92,8 +92,8 @@ class RunEndToEndTest {
     @Test
     void usersFileIsEnforcedAndSigintExitsZero(@TempDir Path dir) throws Exception {
         Path users = Files.writeString(dir.resolve("users.yaml"), "users:\n  alice:\n    password: s3cret\n");
-        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0",
-                "--users", users.toString())) {
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct",
+                "--socks", "127.0.0.1:0", "--users", users.toString())) {
             int port = torgate.awaitListeningPort(START);
 
             Curl.Result good = Curl.run("--socks5-hostname", "127.0.0.1:" + port, "-U", "alice-session-x7k2:s3cret",
@@ -121,7 +121,8 @@ class RunEndToEndTest {
 
     @Test
     void aSecondSignalWhileDrainingStopsAtOnce() throws Exception {
-        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0", "--shutdown-grace", "1h")) {
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct", "--socks", "127.0.0.1:0",
+                "--shutdown-grace", "1h")) {
             int port = torgate.awaitListeningPort(START);
             CompletableFuture<Curl.Result> busy = CompletableFuture.supplyAsync(() -> {
                 try {
