@@ -77,6 +77,10 @@ final class TestnetCommand implements Callable<Integer> {
         if (settings.logging().debug()) {
             Logging.enableDebug();
         }
+        if (!(settings.upstream() instanceof io.torgate.control.Upstream.TorPool)) {
+            log.info("upstream {} is ignored: the testnet always routes through its own tor pool",
+                    settings.upstream().describe());
+        }
         try (Foreground fg = new Foreground(spec)) {
             PrintWriter out = fg.out();
             Path state = settings.pool().stateDir();

@@ -48,11 +48,6 @@ public final class ConfigLoader {
         return usersFile;
     }
 
-    /** Are there files to re-read on reload? */
-    public boolean hasFiles() {
-        return configFile.isPresent() || usersFile.isPresent();
-    }
-
     /** Reads the files now and builds the config. @throws ConfigException naming the source, key and reason */
     public TorgateConfig load() throws ConfigException {
         Map<String, Sourced> merged = new LinkedHashMap<>();

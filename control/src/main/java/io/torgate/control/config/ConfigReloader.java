@@ -105,7 +105,10 @@ public final class ConfigReloader {
         // Policies before users: a user added now finds its policy when it first logs in.
         policies.update(next.policies());
         users.update(next.users());
-        limits.updateLimits(next.limits().maxTunnels(), next.limits().maxTunnelsPerUser());
+        if (next.limits().maxTunnels() != current.limits().maxTunnels()
+                || next.limits().maxTunnelsPerUser() != current.limits().maxTunnelsPerUser()) {
+            limits.updateLimits(next.limits().maxTunnels(), next.limits().maxTunnelsPerUser());
+        }
         if (next.pool().instances() != current.pool().instances()) {
             changes.add(pool.resize(current.pool().instances(), next.pool().instances()));
         }

@@ -85,6 +85,6 @@ class HashPasswordCommandTest {
     void helpDescribesIt() {
         assertThat(run("", "--help")).isZero();
         assertThat(out.toString()).contains("Usage: torgate hash-password").contains("--iterations=N")
-                .contains("Default: 600000");
+                .contains("Default: 600000").contains("printf '%s\\n' 's3cret' | torgate hash-password");
     }
 }

@@ -286,6 +286,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOldUsersFileFormatStillWorks() throws Exception {
+        Path usersFile = Files.writeString(dir.resolve("users.yaml"), """
+                users:
+                  alice:
+                    password: secret
+                  bob.2:
+                    password: "p@ss word: with colon"
+                  c_3:
+                    password: '1234'
+                """);
+        TorgateConfig c = ConfigLoader.builder().usersFile(usersFile).env(Map.of()).home(dir).build().load();
+        assertThat(c.users().names()).containsExactly("alice", "bob.2", "c_3");
+        assertThat(c.users().authenticate("alice", "secret")).isTrue();
+        assertThat(c.users().authenticate("bob.2", "p@ss word: with colon")).isTrue();
+        assertThat(c.users().authenticate("c_3", "1234")).isTrue();
+        assertThat(c.users().authenticate("alice", "p@ss word: with colon")).isFalse();
+        assertThat(c.policies().forUser("alice")).contains(UserPolicy.UNRESTRICTED);
+        assertThat(c.users().toString()).doesNotContain("secret");
+    }
+
+    @Test
     void extraTorrcLinesAreCheckedAndReachThePool() throws Exception {
         TorgateConfig c = load(write("pool:\n  extra_torrc:\n    - \"NumEntryGuards 3\"\n    - \"ExitNodes {de}  \"\n"));
         assertThat(c.pool().extraTorrc()).containsExactly("NumEntryGuards 3", "ExitNodes {de}  ");

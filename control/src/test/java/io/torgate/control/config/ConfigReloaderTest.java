@@ -118,6 +118,7 @@ class ConfigReloaderTest {
                 "pool.extra_torrc");
         assertThat(resized).hasSize(1);
         assertThat(debug).hasSize(1);
+        assertThat(limits).as("unchanged limits are not set again").hasSize(1);
     }
 
     @Test
