@@ -439,6 +439,15 @@ class NodeDirectoryLocalTest {
     }
 
     @Test
+    void aStateDirectoryThatCannotBeMadeIsAClearError() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
+        NodeDirectoryConfig c = NodeDirectoryConfig.builder().stateDir(file.resolve("state")).build();
+
+        assertThatThrownBy(() -> NodeDirectory.open(c)).isInstanceOf(NodeDirectoryException.class)
+                .hasMessageContaining(file.resolve("state").toString());
+    }
+
+    @Test
     void configRejectsBadValuesNamingThem() {
         assertThatThrownBy(() -> NodeDirectoryConfig.builder().baseUrl("ftp://onionoo.example")).hasMessageContaining("ftp://onionoo.example");
         assertThatThrownBy(() -> NodeDirectoryConfig.builder().baseUrl("https://onionoo.example/?x=1")).hasMessageContaining("no query");
