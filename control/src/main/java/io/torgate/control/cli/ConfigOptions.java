@@ -4,6 +4,7 @@ import io.torgate.control.config.ConfigLoader;
 import io.torgate.control.config.TorgateConfig;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,7 +28,7 @@ final class ConfigOptions {
     Map<String, String> env = System.getenv();
 
     /** A loader for these flags and this environment (it reads the files on each load, e.g. a reload). */
-    ConfigLoader loader(GatewayOptions gateway, PoolOptions pool, java.util.function.Consumer<ConfigLoader.Builder> more) {
+    ConfigLoader loader(GatewayOptions gateway, PoolOptions pool, Consumer<ConfigLoader.Builder> more) {
         ConfigLoader.Builder b = ConfigLoader.builder().configFile(file).usersFile(gateway.usersFile).env(env);
         gateway.addFlags(b);
         pool.addFlags(b);
@@ -46,6 +47,7 @@ final class ConfigOptions {
 
     /** Was this option given on the command line (rather than left at its default)? */
     static boolean given(CommandSpec spec, String option) {
-        return spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
     }
 }

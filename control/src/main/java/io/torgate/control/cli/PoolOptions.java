@@ -51,7 +51,7 @@ final class PoolOptions {
         }
     }
 
-    /** A pool as the settings say, under {@code dir}, each instance's torrc getting {@code torrc} then the extra lines. */
+    /** A pool as the settings say, under {@code dir}; each instance's torrc gets {@code torrc}, then the extra lines. */
     static TorPool pool(PoolSettings settings, Path dir, Torrc torrc) {
         return TorPool.create(TorPool.configs(settings.instances(), "tor-", dir, b -> b
                 .torPath(settings.torPath())

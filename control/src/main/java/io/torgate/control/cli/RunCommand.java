@@ -7,9 +7,11 @@ import io.torgate.control.config.TorgateConfig;
 import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.process.Torrc;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -79,10 +81,11 @@ final class RunCommand implements Callable<Integer> {
             Router router;
             RelayCountries relays = RelayCountries.UNKNOWN;
             if (settings.upstream() instanceof Upstream.TorPool) {
-                tors = fg.own(PoolOptions.pool(settings.pool(), settings.pool().stateDir().resolve("pool"), new Torrc()));
+                Path state = settings.pool().stateDir();
+                tors = fg.own(PoolOptions.pool(settings.pool(), state.resolve("pool"), new Torrc()));
                 router = new TorPoolRouter(tors);
-                relays = ExitDirectory.countries(ExitDirectory.open(fg, settings.directory(),
-                        settings.pool().stateDir().resolve("directory")));
+                NodeDirectory directory = ExitDirectory.open(fg, settings.directory(), state.resolve("directory"));
+                relays = ExitDirectory.countries(directory);
             } else {
                 router = router(settings.upstream());
             }

@@ -118,8 +118,9 @@ public final class ConfigReloader {
         current = next;
 
         String where = loader.configFile().or(loader::usersFile).map(p -> " from " + p).orElse("");
-        String message = "reloaded" + where + ": " + (changes.isEmpty() ? "no live changes" : changes.size()
-                + " change(s)") + (restart.isEmpty() ? "" : "; needs a restart to apply: " + String.join(", ", restart));
+        String message = "reloaded" + where + ": "
+                + (changes.isEmpty() ? "no live changes" : changes.size() + " change(s)")
+                + (restart.isEmpty() ? "" : "; needs a restart to apply: " + String.join(", ", restart));
         last = new ReloadResult(true, clock.instant(), message, changes, restart);
         log.info("{}{}", message, changes.isEmpty() ? "" : " " + changes);
         return last;

@@ -2,6 +2,8 @@ package io.torgate.control.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.torgate.control.Upstream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -86,43 +88,52 @@ public record Setting(String key, String env, Kind kind, Function<TorgateConfig,
 
     /** Every scalar setting, in the order the example file lists them. */
     public static final List<Setting> ALL = List.of(
-            of("upstream", "TORGATE_UPSTREAM", Kind.UPSTREAM, c -> c.upstream(), (b, v) -> b.upstream((Upstream) v)),
-            of("listen.socks", "TORGATE_SOCKS", Kind.LISTEN_ADDRESS, TorgateConfig::socks,
-                    (b, v) -> b.socks((java.net.InetSocketAddress) v)),
-            of("api.listen", "TORGATE_API_LISTEN", Kind.LISTEN_ADDRESS, c -> c.api().listen().orElse(null),
-                    (b, v) -> b.apiListen((java.net.InetSocketAddress) v)),
-            new Setting("api.token", "TORGATE_API_TOKEN", Kind.TEXT, c -> c.api().token().orElse(null), (b, v) -> b.apiToken((String) v), true),
-            of("pool.instances", "TORGATE_INSTANCES", Kind.POSITIVE_COUNT, c -> c.pool().instances(), (b, v) -> b.instances((Integer) v)),
-            of("pool.max_instances", "TORGATE_MAX_INSTANCES", Kind.POSITIVE_COUNT, c -> c.pool().maxInstances(),
-                    (b, v) -> b.maxInstances((Integer) v)),
-            of("pool.tor_path", "TORGATE_TOR_PATH", Kind.PATH, c -> c.pool().torPath().orElse(null), (b, v) -> b.torPath((Path) v)),
-            of("pool.state_dir", "TORGATE_STATE_DIR", Kind.PATH, c -> c.pool().stateDir(), (b, v) -> b.stateDir((Path) v)),
-            of("pool.bootstrap_timeout", "TORGATE_BOOTSTRAP_TIMEOUT", Kind.DURATION, c -> c.pool().bootstrapTimeout(),
-                    (b, v) -> b.bootstrapTimeout((Duration) v)),
-            of("directory.onionoo_url", "TORGATE_ONIONOO_URL", Kind.URL, c -> c.directory().onionooUrl(),
-                    (b, v) -> b.onionooUrl((java.net.URI) v)),
-            of("directory.refresh_interval", "TORGATE_DIRECTORY_REFRESH_INTERVAL", Kind.DURATION, c -> c.directory().refreshInterval(),
-                    (b, v) -> b.directoryRefresh((Duration) v)),
-            of("limits.handshake_timeout", "TORGATE_HANDSHAKE_TIMEOUT", Kind.DURATION, c -> c.limits().handshakeTimeout(),
-                    (b, v) -> b.handshakeTimeout((Duration) v)),
-            of("limits.connect_timeout", "TORGATE_CONNECT_TIMEOUT", Kind.DURATION, c -> c.limits().connectTimeout(),
-                    (b, v) -> b.connectTimeout((Duration) v)),
-            of("limits.idle_timeout", "TORGATE_IDLE_TIMEOUT", Kind.DURATION, c -> c.limits().idleTimeout(), (b, v) -> b.idleTimeout((Duration) v)),
-            of("limits.max_tunnels", "TORGATE_MAX_TUNNELS", Kind.COUNT, c -> c.limits().maxTunnels(), (b, v) -> b.maxTunnels((Integer) v)),
-            of("limits.max_tunnels_per_user", "TORGATE_MAX_TUNNELS_PER_USER", Kind.COUNT, c -> c.limits().maxTunnelsPerUser(),
-                    (b, v) -> b.maxTunnelsPerUser((Integer) v)),
-            of("limits.write_buffer_low", "TORGATE_WRITE_BUFFER_LOW", Kind.POSITIVE_COUNT, c -> c.limits().writeBufferLow(),
-                    (b, v) -> b.writeBufferLow((Integer) v)),
-            of("limits.write_buffer_high", "TORGATE_WRITE_BUFFER_HIGH", Kind.POSITIVE_COUNT, c -> c.limits().writeBufferHigh(),
-                    (b, v) -> b.writeBufferHigh((Integer) v)),
-            of("limits.io_threads", "TORGATE_IO_THREADS", Kind.COUNT, c -> c.limits().ioThreads(), (b, v) -> b.ioThreads((Integer) v)),
-            of("limits.native_transport", "TORGATE_NATIVE_TRANSPORT", Kind.BOOLEAN, c -> c.limits().nativeTransport(),
-                    (b, v) -> b.nativeTransport((Boolean) v)),
-            of("limits.shutdown_grace", "TORGATE_SHUTDOWN_GRACE", Kind.DURATION, c -> c.limits().shutdownGrace(),
-                    (b, v) -> b.shutdownGrace((Duration) v)),
-            of("logging.debug", "TORGATE_DEBUG", Kind.BOOLEAN, c -> c.logging().debug(), (b, v) -> b.debug((Boolean) v)),
-            of("logging.log_destinations", "TORGATE_LOG_DESTINATIONS", Kind.BOOLEAN, c -> c.logging().logDestinations(),
-                    (b, v) -> b.logDestinations((Boolean) v)));
+            of("upstream", "TORGATE_UPSTREAM", Kind.UPSTREAM,
+                    c -> c.upstream(), (b, v) -> b.upstream((Upstream) v)),
+            of("listen.socks", "TORGATE_SOCKS", Kind.LISTEN_ADDRESS,
+                    TorgateConfig::socks, (b, v) -> b.socks((InetSocketAddress) v)),
+            of("api.listen", "TORGATE_API_LISTEN", Kind.LISTEN_ADDRESS,
+                    c -> c.api().listen().orElse(null), (b, v) -> b.apiListen((InetSocketAddress) v)),
+            new Setting("api.token", "TORGATE_API_TOKEN", Kind.TEXT,
+                    c -> c.api().token().orElse(null), (b, v) -> b.apiToken((String) v), true),
+            of("pool.instances", "TORGATE_INSTANCES", Kind.POSITIVE_COUNT,
+                    c -> c.pool().instances(), (b, v) -> b.instances((Integer) v)),
+            of("pool.max_instances", "TORGATE_MAX_INSTANCES", Kind.POSITIVE_COUNT,
+                    c -> c.pool().maxInstances(), (b, v) -> b.maxInstances((Integer) v)),
+            of("pool.tor_path", "TORGATE_TOR_PATH", Kind.PATH,
+                    c -> c.pool().torPath().orElse(null), (b, v) -> b.torPath((Path) v)),
+            of("pool.state_dir", "TORGATE_STATE_DIR", Kind.PATH,
+                    c -> c.pool().stateDir(), (b, v) -> b.stateDir((Path) v)),
+            of("pool.bootstrap_timeout", "TORGATE_BOOTSTRAP_TIMEOUT", Kind.DURATION,
+                    c -> c.pool().bootstrapTimeout(), (b, v) -> b.bootstrapTimeout((Duration) v)),
+            of("directory.onionoo_url", "TORGATE_ONIONOO_URL", Kind.URL,
+                    c -> c.directory().onionooUrl(), (b, v) -> b.onionooUrl((URI) v)),
+            of("directory.refresh_interval", "TORGATE_DIRECTORY_REFRESH_INTERVAL", Kind.DURATION,
+                    c -> c.directory().refreshInterval(), (b, v) -> b.directoryRefresh((Duration) v)),
+            of("limits.handshake_timeout", "TORGATE_HANDSHAKE_TIMEOUT", Kind.DURATION,
+                    c -> c.limits().handshakeTimeout(), (b, v) -> b.handshakeTimeout((Duration) v)),
+            of("limits.connect_timeout", "TORGATE_CONNECT_TIMEOUT", Kind.DURATION,
+                    c -> c.limits().connectTimeout(), (b, v) -> b.connectTimeout((Duration) v)),
+            of("limits.idle_timeout", "TORGATE_IDLE_TIMEOUT", Kind.DURATION,
+                    c -> c.limits().idleTimeout(), (b, v) -> b.idleTimeout((Duration) v)),
+            of("limits.max_tunnels", "TORGATE_MAX_TUNNELS", Kind.COUNT,
+                    c -> c.limits().maxTunnels(), (b, v) -> b.maxTunnels((Integer) v)),
+            of("limits.max_tunnels_per_user", "TORGATE_MAX_TUNNELS_PER_USER", Kind.COUNT,
+                    c -> c.limits().maxTunnelsPerUser(), (b, v) -> b.maxTunnelsPerUser((Integer) v)),
+            of("limits.write_buffer_low", "TORGATE_WRITE_BUFFER_LOW", Kind.POSITIVE_COUNT,
+                    c -> c.limits().writeBufferLow(), (b, v) -> b.writeBufferLow((Integer) v)),
+            of("limits.write_buffer_high", "TORGATE_WRITE_BUFFER_HIGH", Kind.POSITIVE_COUNT,
+                    c -> c.limits().writeBufferHigh(), (b, v) -> b.writeBufferHigh((Integer) v)),
+            of("limits.io_threads", "TORGATE_IO_THREADS", Kind.COUNT,
+                    c -> c.limits().ioThreads(), (b, v) -> b.ioThreads((Integer) v)),
+            of("limits.native_transport", "TORGATE_NATIVE_TRANSPORT", Kind.BOOLEAN,
+                    c -> c.limits().nativeTransport(), (b, v) -> b.nativeTransport((Boolean) v)),
+            of("limits.shutdown_grace", "TORGATE_SHUTDOWN_GRACE", Kind.DURATION,
+                    c -> c.limits().shutdownGrace(), (b, v) -> b.shutdownGrace((Duration) v)),
+            of("logging.debug", "TORGATE_DEBUG", Kind.BOOLEAN,
+                    c -> c.logging().debug(), (b, v) -> b.debug((Boolean) v)),
+            of("logging.log_destinations", "TORGATE_LOG_DESTINATIONS", Kind.BOOLEAN,
+                    c -> c.logging().logDestinations(), (b, v) -> b.logDestinations((Boolean) v)));
 
     /** The list settings (no environment variable: a list does not fit one). */
     public static final String EXTRA_TORRC = "pool.extra_torrc";
@@ -153,7 +164,7 @@ public record Setting(String key, String env, Kind kind, Function<TorgateConfig,
         if (value instanceof Upstream u) {
             return u.describe();
         }
-        if (value instanceof java.net.InetSocketAddress a) {
+        if (value instanceof InetSocketAddress a) {
             String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
             return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
         }

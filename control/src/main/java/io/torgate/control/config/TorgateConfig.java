@@ -115,7 +115,10 @@ public final class TorgateConfig {
 
         public Builder upstream(Upstream u) { this.upstream = Objects.requireNonNull(u, "upstream"); return this; }
         public Builder socks(InetSocketAddress a) { this.socks = Objects.requireNonNull(a, "socks"); return this; }
-        public Builder apiListen(InetSocketAddress a) { this.apiListen = Objects.requireNonNull(a, "apiListen"); return this; }
+        public Builder apiListen(InetSocketAddress a) {
+            this.apiListen = Objects.requireNonNull(a, "apiListen");
+            return this;
+        }
 
         public Builder apiToken(String token) {
             Objects.requireNonNull(token, "apiToken");

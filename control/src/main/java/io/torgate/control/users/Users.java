@@ -3,6 +3,7 @@ package io.torgate.control.users;
 import io.torgate.gateway.Authenticator;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +32,7 @@ public final class Users implements Authenticator {
 
     /** From user → password, in the given order; names are checked by the caller (the config parser). */
     public static Users of(Map<String, Password> passwords) {
-        return passwords.isEmpty() ? NONE : new Users(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(passwords)));
+        return passwords.isEmpty() ? NONE : new Users(Collections.unmodifiableMap(new LinkedHashMap<>(passwords)));
     }
 
     /** The user names (never the passwords). */
