@@ -1,5 +1,6 @@
 package io.torgate.control.api;
 
+import io.torgate.control.config.ReloadResult;
 import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Everything the control API operates on, for one running torgate: the main gateway, the tor pool (when the
@@ -24,7 +26,7 @@ public final class ControlPlane implements AutoCloseable {
     private final PoolAdmin pool;
     private final NodeDirectory directory;
     private final SessionsView sessions;
-    private final ConfigReloader reloader;
+    private final Supplier<ReloadResult> reloader;
     private final TorgateMetrics metrics;
     private final ProxyManager proxies;
     private final Instant startedAt;
@@ -101,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
         return sessions;
     }
 
-    ConfigReloader reloader() {
+    Supplier<ReloadResult> reloader() {
         return reloader;
     }
 
@@ -143,7 +145,7 @@ public final class ControlPlane implements AutoCloseable {
         private PoolAdmin pool;
         private NodeDirectory directory;
         private SessionsView sessions;
-        private ConfigReloader reloader;
+        private Supplier<ReloadResult> reloader;
         private TorgateMetrics metrics;
         private int maxProxies = 32;
         private Instant startedAt = Instant.now();
@@ -181,8 +183,11 @@ public final class ControlPlane implements AutoCloseable {
             return this;
         }
 
-        /** Null = not available ({@code POST /config/reload} answers 501). */
-        public Builder reloader(ConfigReloader reloader) {
+        /**
+         * Re-reads the config and applies it, e.g. {@code configReloader::reload}; never throws for a bad file
+         * (the result says it was not applied). Null = not available ({@code POST /config/reload} answers 501).
+         */
+        public Builder reloader(Supplier<ReloadResult> reloader) {
             this.reloader = reloader;
             return this;
         }

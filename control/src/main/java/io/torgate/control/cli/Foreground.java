@@ -30,7 +30,7 @@ final class Foreground implements AutoCloseable {
     Foreground(CommandSpec spec) {
         this.spec = spec;
         this.stop = StopSignal.install();
-        // Only for exits that bypass StopSignal (SIGHUP, a fatal error elsewhere): never leave tor or tunnels behind.
+        // Only for exits that bypass StopSignal (e.g. a fatal error elsewhere): never leave tor or tunnels behind.
         this.safetyNet = new Thread(this::closeResources, "torgate-shutdown-hook");
         Runtime.getRuntime().addShutdownHook(safetyNet);
     }

@@ -1,17 +1,10 @@
 package io.torgate.control.cli;
 
-import io.torgate.control.users.Users;
-import io.torgate.control.users.UsersFile;
-import io.torgate.control.users.UsersFileException;
-import io.torgate.gateway.Authenticator;
+import io.torgate.control.config.ConfigLoader;
 import io.torgate.gateway.GatewayConfig;
-import io.torgate.gateway.GatewayListener;
-import io.torgate.gateway.Router;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -19,11 +12,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * The gateway's flags, shared by every command that starts a gateway ({@code run}, {@code testnet}).
- * Defaults mirror {@link GatewayConfig}'s (a test keeps them equal).
+ * Defaults mirror {@link GatewayConfig}'s (a test keeps them equal); only flags actually given override the
+ * config file and the environment (see {@link ConfigOptions}).
  */
 final class GatewayOptions {
-
-    private static final Logger log = LoggerFactory.getLogger(GatewayOptions.class);
 
     static final String DEFAULT_HANDSHAKE_TIMEOUT = "10s";
     static final String DEFAULT_CONNECT_TIMEOUT = "60s";
@@ -44,8 +36,8 @@ final class GatewayOptions {
     InetSocketAddress listen;
 
     @Option(names = "--users", paramLabel = "FILE",
-            description = "YAML users file (users: NAME: password: ...); clients must then log in."
-                    + " Without it no login is asked (loopback listeners only).")
+            description = "YAML file with a users: section (users: NAME: password: ...), replacing the config"
+                    + " file's users; clients must then log in. Without users no login is asked (loopback only).")
     Path usersFile;
 
     @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_HANDSHAKE_TIMEOUT,
@@ -110,42 +102,26 @@ final class GatewayOptions {
         }
     }
 
-    /** The users file's accounts, or {@link Authenticator#NONE} without {@code --users}. */
-    Authenticator authenticator() {
-        if (usersFile == null) {
-            return Authenticator.NONE;
-        }
-        try {
-            Users users = UsersFile.load(usersFile);
-            log.info("users file {}: {} user(s)", usersFile, users.names().size());
-            return users;
-        } catch (UsersFileException e) {
-            throw new ConfigException(e.getMessage());
-        }
+    /** Adds the flags given on the command line to the config (they win over the environment and the file). */
+    void addFlags(ConfigLoader.Builder b) {
+        flag(b, "--socks", "listen.socks", listen);
+        flag(b, "--handshake-timeout", "limits.handshake_timeout", handshakeTimeout);
+        flag(b, "--connect-timeout", "limits.connect_timeout", connectTimeout);
+        flag(b, "--idle-timeout", "limits.idle_timeout", idleTimeout);
+        flag(b, "--max-tunnels", "limits.max_tunnels", maxTunnels);
+        flag(b, "--max-tunnels-per-user", "limits.max_tunnels_per_user", maxTunnelsPerUser);
+        flag(b, "--write-buffer-low", "limits.write_buffer_low", writeBufferLow);
+        flag(b, "--write-buffer-high", "limits.write_buffer_high", writeBufferHigh);
+        flag(b, "--io-threads", "limits.io_threads", ioThreads);
+        flag(b, "--no-native-transport", "limits.native_transport", !noNativeTransport);
+        flag(b, "--shutdown-grace", "limits.shutdown_grace", shutdownGrace);
+        flag(b, "--log-destinations", "logging.log_destinations", logDestinations);
+        flag(b, "--debug", "logging.debug", debug);
     }
 
-    /** The gateway settings these flags describe. */
-    GatewayConfig gatewayConfig(Router router, Authenticator authenticator) {
-        return gatewayConfig(router, authenticator, GatewayListener.NONE);
-    }
-
-    /** The gateway settings these flags describe, reporting to {@code listener} (metrics). */
-    GatewayConfig gatewayConfig(Router router, Authenticator authenticator, GatewayListener listener) {
-        checkFlagCombinations();
-        return GatewayConfig.builder()
-                .listener(listener)
-                .listen(listen)
-                .router(router)
-                .authenticator(authenticator)
-                .handshakeTimeout(handshakeTimeout)
-                .connectTimeout(connectTimeout)
-                .idleTimeout(idleTimeout)
-                .maxTunnels(maxTunnels)
-                .maxTunnelsPerUser(maxTunnelsPerUser)
-                .writeBufferWaterMark(writeBufferLow, writeBufferHigh)
-                .ioThreads(ioThreads)
-                .nativeTransport(!noNativeTransport)
-                .logDestinations(logDestinations)
-                .build();
+    private void flag(ConfigLoader.Builder b, String option, String key, Object value) {
+        if (ConfigOptions.given(spec, option)) {
+            b.flag(key, value, option);
+        }
     }
 }

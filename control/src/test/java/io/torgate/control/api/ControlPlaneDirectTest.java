@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import io.torgate.control.config.ReloadResult;
 import io.torgate.control.metrics.Promtool;
 import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -190,21 +192,30 @@ class ControlPlaneDirectTest {
     @Test
     void configReloadCallsTheReloaderAndReportsABadFile() throws Exception {
         List<String> calls = new CopyOnWriteArrayList<>();
+        Instant at = Instant.parse("2030-01-02T03:04:05Z");
         try (ControlPlane withReload = ControlPlane.builder().upstream("direct").metrics(metrics)
                 .gateway(gateway, GatewayConfig.builder().router(r -> null).build(), r -> null)
                 .reloader(() -> {
                     calls.add("reload");
                     if (calls.size() > 1) {
-                        throw new IllegalArgumentException("torgate.yaml: users.alice.countries: 'xx' is not a country");
+                        return new ReloadResult(false, at, "reload failed, keeping the running config: config file"
+                                + " torgate.yaml: users.alice.allowed_countries: 'xx' is not a country", List.of(),
+                                List.of());
                     }
-                    return "2 users, 1 changed";
+                    return new ReloadResult(true, at, "reloaded: 2 change(s); needs a restart to apply: listen.socks",
+                            List.of("users.bob: added", "limits.max_tunnels: 100 -> 200"), List.of("listen.socks"));
                 }).build()) {
             ApiClient a = new ApiClient(withReload.startApi(ApiConfig.builder()
                     .listen(new InetSocketAddress("127.0.0.1", 0)).build()).address(), null);
             ApiClient.Response ok = a.post("/config/reload", null);
             assertThat(ok.status()).isEqualTo(200);
-            assertThat(ok.json().path("summary").asText()).isEqualTo("2 users, 1 changed");
-            assertError(a.post("/config/reload", null), 400, "bad_config", "'xx' is not a country");
+            assertThat(ok.json().path("applied").asBoolean()).isTrue();
+            assertThat(ok.json().path("at").asText()).isEqualTo("2030-01-02T03:04:05Z");
+            assertThat(ok.json().path("message").asText()).startsWith("reloaded: 2 change(s)");
+            assertThat(ok.json().path("changes").toString())
+                    .isEqualTo("[\"users.bob: added\",\"limits.max_tunnels: 100 -> 200\"]");
+            assertThat(ok.json().path("restart_needed").toString()).isEqualTo("[\"listen.socks\"]");
+            assertError(a.post("/config/reload", null), 422, "bad_config", "'xx' is not a country");
             assertError(a.get("/config/reload"), 405, "method_not_allowed", "POST");
             assertThat(calls).hasSize(2);
         }

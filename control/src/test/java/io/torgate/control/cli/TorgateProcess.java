@@ -142,6 +142,13 @@ final class TorgateProcess implements AutoCloseable {
         assertThat(kill.exitValue()).isZero();
     }
 
+    /** SIGHUP: torgate re-reads its configuration. */
+    void hangup() throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
     /** The child JVM's tor processes (and any other descendants) right now. */
     List<ProcessHandle> descendants() {
         return process.descendants().toList();
