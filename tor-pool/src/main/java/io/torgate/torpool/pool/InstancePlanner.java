@@ -33,12 +33,12 @@ final class InstancePlanner {
     }
 
     /**
-     * The plan for a connection that needs {@code target}: see the class comment for the order. {@code want}
+     * The plan for a connection that needs {@code target}, in the order {@link ExitRouting} describes. {@code want}
      * is the set of acceptable exits (null: any exit is acceptable); {@code allowNarrower} lets a profile
      * inside {@code want} serve when none matches exactly.
      */
-    Optional<Plan> planProfile(ExitProfile target, Set<String> want, Session requester,
-                                       boolean allowNarrower, ConnectRequest request) throws RoutingException {
+    Optional<Plan> planProfile(ExitProfile target, Set<String> want, Session requester, boolean allowNarrower,
+                               ConnectRequest request) throws RoutingException {
         List<Slot> exact = new ArrayList<>();
         for (Slot slot : state.slots.values()) {
             if (slot.usable() && slot.profile.sameExits(target)) {
