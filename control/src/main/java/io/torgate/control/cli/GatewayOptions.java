@@ -5,6 +5,7 @@ import io.torgate.control.users.UsersFile;
 import io.torgate.control.users.UsersFileException;
 import io.torgate.gateway.Authenticator;
 import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.GatewayListener;
 import io.torgate.gateway.Router;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -125,8 +126,14 @@ final class GatewayOptions {
 
     /** The gateway settings these flags describe. */
     GatewayConfig gatewayConfig(Router router, Authenticator authenticator) {
+        return gatewayConfig(router, authenticator, GatewayListener.NONE);
+    }
+
+    /** The gateway settings these flags describe, reporting to {@code listener} (metrics). */
+    GatewayConfig gatewayConfig(Router router, Authenticator authenticator, GatewayListener listener) {
         checkFlagCombinations();
         return GatewayConfig.builder()
+                .listener(listener)
                 .listen(listen)
                 .router(router)
                 .authenticator(authenticator)

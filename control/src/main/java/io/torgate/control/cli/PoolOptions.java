@@ -1,6 +1,9 @@
 package io.torgate.control.cli;
 
+import io.torgate.control.api.PoolAdmin;
+import io.torgate.torpool.instance.TorInstanceConfig;
 import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.process.Torrc;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,11 +41,27 @@ final class PoolOptions {
         return base.resolve("torgate").toAbsolutePath();
     }
 
+    /** New instances are named this plus a number. */
+    static final String NAME_PREFIX = "tor-";
+    /** The largest pool the control API may scale to (each tor is about 50 MB). */
+    static final int MAX_INSTANCES = 32;
+    /** How long an instance the API removes may drain its tunnels, unless the request says. */
+    static final Duration DEFAULT_DRAIN_GRACE = Duration.ofSeconds(30);
+
     /** A pool of {@link #instances} tors under {@code dir}, each with {@code extraTorrc} added to its torrc. */
     TorPool pool(Path dir, Torrc extraTorrc) {
-        return TorPool.create(TorPool.configs(instances, "tor-", dir, b -> b
-                .torPath(Optional.ofNullable(torPath))
+        return TorPool.create(TorPool.configs(instances, NAME_PREFIX, dir, b -> customize(b, extraTorrc)));
+    }
+
+    /** Scales {@code pool} for the API: new instances get the same settings as the first ones. */
+    PoolAdmin admin(TorPool pool, TorPoolRouter router, Path dir, Torrc extraTorrc) {
+        return new PoolAdmin(pool, router, name -> customize(TorInstanceConfig.builder(name, dir), extraTorrc).build(),
+                NAME_PREFIX, MAX_INSTANCES, DEFAULT_DRAIN_GRACE);
+    }
+
+    private TorInstanceConfig.Builder customize(TorInstanceConfig.Builder b, Torrc extraTorrc) {
+        return b.torPath(Optional.ofNullable(torPath))
                 .extraTorrc(extraTorrc)
-                .bootstrapDeadline(bootstrapTimeout)));
+                .bootstrapDeadline(bootstrapTimeout);
     }
 }

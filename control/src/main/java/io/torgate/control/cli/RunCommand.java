@@ -1,11 +1,18 @@
 package io.torgate.control.cli;
 
 import io.torgate.control.Upstream;
+import io.torgate.control.api.ControlPlane;
+import io.torgate.control.api.RouterSessions;
+import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
+import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.directory.NodeDirectory;
+import io.torgate.torpool.directory.NodeDirectoryConfig;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.process.Torrc;
+import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,6 +50,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
+    @Mixin
+    ApiOptions api;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -52,19 +62,33 @@ final class RunCommand implements Callable<Integer> {
             Logging.enableDebug();
         }
         gateway.checkFlagCombinations();
+        api.checkSafe();
         try (Foreground fg = new Foreground(spec)) {
+            TorgateMetrics metrics = fg.own(TorgateMetrics.create());
+            ControlPlane.Builder control = ControlPlane.builder().upstream(upstream.describe()).metrics(metrics);
             TorPool tors = null;
+            NodeDirectory nodes = null;
             Router router;
             if (upstream instanceof Upstream.TorPool) {
-                tors = fg.own(pool.pool(pool.stateDir().resolve("pool"), new Torrc()));
-                router = new TorPoolRouter(tors);
+                Path poolDir = pool.stateDir().resolve("pool");
+                tors = fg.own(pool.pool(poolDir, new Torrc()));
+                nodes = NodeDirectories.open(fg, spec, NodeDirectoryConfig.DEFAULT_BASE_URL, pool.stateDir());
+                TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes).build();
+                router = poolRouter;
+                control.pool(pool.admin(tors, poolRouter, poolDir, new Torrc())).directory(nodes)
+                        .sessions(new RouterSessions(poolRouter.sessions()));
             } else {
                 router = router();
             }
-            Gateway gw = fg.startGateway(gateway.gatewayConfig(router, gateway.authenticator()));
+            GatewayConfig config = gateway.gatewayConfig(router, gateway.authenticator(), metrics.gatewayListener());
+            Gateway gw = fg.startGateway(config);
             fg.out().println("torgate listening on " + Foreground.hostPort(gw.address())
                     + " (SOCKS5 and HTTP CONNECT), upstream " + upstream.describe());
             fg.out().flush();
+            api.start(fg, control.gateway(gw, config, router));
+            if (nodes != null) {
+                nodes.start();
+            }
             if (tors != null && !startPool(fg, tors)) {
                 return ExitCodes.RUNTIME_FAILURE;
             }

@@ -1,6 +1,11 @@
 package io.torgate.control.cli;
 
+import io.torgate.control.api.ControlPlane;
+import io.torgate.control.api.RouterSessions;
+import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Gateway;
+import io.torgate.gateway.GatewayConfig;
+import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.testnet.TestNetwork;
@@ -52,6 +57,9 @@ final class TestnetCommand implements Callable<Integer> {
     @Mixin
     GatewayOptions gateway;
 
+    @Mixin
+    ApiOptions api;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -61,7 +69,9 @@ final class TestnetCommand implements Callable<Integer> {
             Logging.enableDebug();
         }
         gateway.checkFlagCombinations();
+        api.checkSafe();
         try (Foreground fg = new Foreground(spec)) {
+            TorgateMetrics metrics = fg.own(TorgateMetrics.create());
             PrintWriter out = fg.out();
             Path state = pool.stateDir();
             long t0 = System.nanoTime();
@@ -80,11 +90,15 @@ final class TestnetCommand implements Callable<Integer> {
             for (TestRelay exit : net.exits()) {
                 out.println("  " + exit.nickname() + "  " + exit.country() + "  " + exit.fingerprint());
             }
+            // Its own database: testnet relays must never mix with the real network's in <state>/nodes.db.
+            NodeDirectory nodes = NodeDirectories.open(fg, spec, net.onionooUrl(), state.resolve("testnet-directory"));
+            nodes.start();
             out.println("Starting " + pool.instances + " tor instance(s) on it");
             out.flush();
 
             long t1 = System.nanoTime();
-            TorPool tors = fg.own(pool.pool(state.resolve("testnet-pool"), net.clientTorrc()));
+            Path poolDir = state.resolve("testnet-pool");
+            TorPool tors = fg.own(pool.pool(poolDir, net.clientTorrc()));
             try {
                 new PoolProgress(tors, out, PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
             } catch (ExecutionException e) {
@@ -96,10 +110,17 @@ final class TestnetCommand implements Callable<Integer> {
             out.println("Pool ready in " + seconds(t1) + " (" + tors.ready().size() + " of " + pool.instances
                     + " instances)");
 
-            Gateway gw = fg.startGateway(gateway.gatewayConfig(new TorPoolRouter(tors), gateway.authenticator()));
+            TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes).build();
+            GatewayConfig config = gateway.gatewayConfig(router, gateway.authenticator(), metrics.gatewayListener());
+            Gateway gw = fg.startGateway(config);
             String endpoint = Foreground.hostPort(gw.address());
             out.println("torgate listening on " + endpoint + " (SOCKS5 and HTTP CONNECT), upstream tor-pool on the"
                     + " private testnet");
+            api.start(fg, ControlPlane.builder().upstream("tor-pool (testnet)").metrics(metrics)
+                    .gateway(gw, config, router)
+                    .pool(pool.admin(tors, router, poolDir, net.clientTorrc()))
+                    .directory(nodes)
+                    .sessions(new RouterSessions(router.sessions())));
             out.println();
             out.println("Try it (the answer names the exit relay that carried the request):");
             out.println("  curl --socks5-hostname " + endpoint + " -U 'alice-session-demo:x' " + net.whoamiUrl());

@@ -103,6 +103,30 @@ class TestnetEndToEndTest {
     }
 
     @Test
+    void theApiServesThePoolAndTheTestnetsNodes() throws Exception {
+        int api = torgate.awaitApiPort(Duration.ofSeconds(10));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        JsonNode pool = json.readTree(get(http, api, "/pool"));
+        assertThat(pool.path("size").asInt()).isEqualTo(2);
+        assertThat(pool.path("ready").asInt()).isEqualTo(2);
+        // The directory is fed by the testnet's Onionoo: it lists exactly the printed exits (after its first refresh).
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> json.readTree(get(http, api, "/nodes")).path("count").asInt() == 3);
+        JsonNode nodes = json.readTree(get(http, api, "/nodes"));
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        nodes.path("nodes").forEach(n -> listed.add(n.path("fingerprint").asText()));
+        assertThat(listed).isEqualTo(exits);
+        assertThat(get(http, api, "/metrics")).contains("torgate_tor_instances{state=\"ready\"} 2.0");
+    }
+
+    private static String get(java.net.http.HttpClient http, int port, String path) throws Exception {
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
     @Order(Integer.MAX_VALUE) // last: it stops what the other tests use
     void sigtermStopsGatewayPoolAndNetworkLeavingNoTorBehind() throws Exception {
         assertThat(tors).as("tor processes under torgate").hasSizeGreaterThanOrEqualTo(3 + 3 + 2);

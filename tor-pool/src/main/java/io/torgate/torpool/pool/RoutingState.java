@@ -66,9 +66,17 @@ final class RoutingState {
         Set<String> names = new HashSet<>();
         for (TorInstance i : members) {
             names.add(i.name());
-            slots.computeIfAbsent(i.name(), n -> new Slot(i, now));
+            Slot slot = slots.get(i.name());
+            if (slot == null || slot.instance != i) {
+                slots.put(i.name(), new Slot(i, now));
+            }
         }
-        slots.keySet().retainAll(names);
+        // An instance taken out of the pool is never routed to again, but its slot stays while its tunnels
+        // drain, so liveTunnels() keeps counting them for whoever drains it.
+        for (Slot slot : slots.values()) {
+            slot.retired = !names.contains(slot.name());
+        }
+        slots.values().removeIf(slot -> slot.retired && slot.tunnels.isEmpty() && slot.pending == 0);
     }
 
     void bind(Session s, Slot slot) {

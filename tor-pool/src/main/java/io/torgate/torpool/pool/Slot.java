@@ -35,6 +35,8 @@ final class Slot {
     long lastUsedNanos;
     /** Watches a one-exit profile's circuits on {@link #appliedOn}; null for other profiles. */
     PinnedExitWatch watch;
+    /** Taken out of the pool (being drained): never routed to again. */
+    boolean retired;
 
     Slot(TorInstance instance, long nowNanos) {
         this.instance = instance;
@@ -53,9 +55,9 @@ final class Slot {
         return appliedOn == null || instance.control().orElse(null) == appliedOn;
     }
 
-    /** READY, with a SOCKS port, not being re-profiled. Resets a profile a restart has silently dropped. */
+    /** In the pool, READY, with a SOCKS port, not being re-profiled. Resets a profile a restart has silently dropped. */
     boolean usable() {
-        if (instance.state() != InstanceState.READY || instance.socksAddress().isEmpty() || applying != null) {
+        if (retired || instance.state() != InstanceState.READY || instance.socksAddress().isEmpty() || applying != null) {
             return false;
         }
         if (!profileCurrent()) {

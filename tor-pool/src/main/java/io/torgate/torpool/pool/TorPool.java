@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Supervised tor instances started and stopped together. Each instance supervises itself (restarts,
  * degradation); the pool only fans out start/stop, gives the router one place to look and, when created with
  * room to grow, starts more instances on demand ({@link #addInstance()}) up to {@link #maxSize()}. Instances
- * are never removed while the pool lives; the router re-profiles idle ones instead.
+ * are not removed by the pool itself (the router re-profiles idle ones instead), but an operator may take one
+ * out ({@link #remove}) and add one with a config of their own ({@link #add}); {@link PoolListener}s hear of
+ * every instance that joins or leaves.
  */
 public final class TorPool implements AutoCloseable {
 
@@ -31,6 +33,9 @@ public final class TorPool implements AutoCloseable {
     private final int maxSize;
     private final IntFunction<TorInstanceConfig> configForIndex;
     private final List<StateListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<PoolListener> poolListeners = new CopyOnWriteArrayList<>();
+    /** Names of removed instances whose tor may still run: not reused (they name a data directory). Guarded by this. */
+    private final Set<String> leaving = new HashSet<>();
     private boolean closed; // guarded by this
 
     private TorPool(List<TorInstance> instances, int maxSize, IntFunction<TorInstanceConfig> configForIndex) {
@@ -129,7 +134,11 @@ public final class TorPool implements AutoCloseable {
                         : "the tor pool is at its max size of " + maxSize + " instances"));
             }
             TorInstanceConfig config = configForIndex.apply(instances.size());
-            if (instance(config.name()).isPresent()) {
+            // After removals the next index may name an instance still in the pool or still stopping.
+            for (int k = instances.size() + 1; nameTaken(config.name()) && k <= maxSize + leaving.size() + instances.size(); k++) {
+                config = configForIndex.apply(k);
+            }
+            if (nameTaken(config.name())) {
                 return CompletableFuture.failedFuture(new IllegalStateException(
                         "a pool instance named '" + config.name() + "' exists already"));
             }
@@ -138,16 +147,109 @@ public final class TorPool implements AutoCloseable {
             instances.add(added);
         }
         log.info("tor pool grows: starting instance '{}' ({} of at most {})", added.name(), instances.size(), maxSize);
+        notifyAdded(added);
         return added.start().handle((v, e) -> {
             if (e == null) {
                 return CompletableFuture.completedFuture(added);
             }
-            instances.remove(added);
+            if (instances.remove(added)) {
+                notifyRemoved(added);
+            }
             return added.stop().<TorInstance>thenCompose(x -> {
                 added.close();
                 return CompletableFuture.failedFuture(e);
             });
         }).thenCompose(f -> f);
+    }
+
+    private boolean nameTaken(String name) {
+        return instance(name).isPresent() || leaving.contains(name);
+    }
+
+    public void addPoolListener(PoolListener listener) {
+        poolListeners.add(listener);
+    }
+
+    /**
+     * Adds a new, stopped instance with this config (start it with {@link TorInstance#start()}), whatever the
+     * pool's max size: an operator's explicit choice. State listeners of the pool are attached first, then pool
+     * listeners hear {@link PoolListener#instanceAdded}.
+     *
+     * @throws IllegalArgumentException when an instance of the pool, or a removed one still stopping, has that name
+     * @throws IllegalStateException    when the pool is closed
+     */
+    public TorInstance add(TorInstanceConfig config) {
+        TorInstance added;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the tor pool is closed");
+            }
+            if (nameTaken(config.name())) {
+                throw new IllegalArgumentException("the pool already has an instance named '" + config.name() + "'");
+            }
+            added = TorInstance.create(config);
+            listeners.forEach(added::addListener);
+            instances.add(added);
+        }
+        log.info("tor pool: instance '{}' added ({} instances)", added.name(), instances.size());
+        notifyAdded(added);
+        return added;
+    }
+
+    /**
+     * Takes an instance out of the pool: the router gives it no new tunnels from then on, but it keeps running
+     * and keeps its listeners; the caller drains it, then stops and closes it ({@link #stop()} and
+     * {@link #close()} no longer reach it). Its name is not reused until its tor has stopped.
+     *
+     * @return the removed instance, or empty when the pool has none of that name
+     * @throws IllegalStateException when it is the pool's last instance
+     */
+    public Optional<TorInstance> remove(String name) {
+        TorInstance removed;
+        synchronized (this) {
+            Optional<TorInstance> found = instance(name);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            if (instances.size() == 1) {
+                throw new IllegalStateException("'" + name + "' is the last instance of the pool; a pool needs one");
+            }
+            removed = found.get();
+            instances.remove(removed);
+            if (removed.state().isRunning() || removed.state() == InstanceState.RESTARTING) {
+                leaving.add(name);
+                removed.addListener((instance, from, to, reason) -> {
+                    if (to == InstanceState.STOPPED || to == InstanceState.FAILED) {
+                        synchronized (TorPool.this) {
+                            leaving.remove(name);
+                        }
+                    }
+                });
+            }
+        }
+        log.info("tor pool: instance '{}' removed ({} instances left)", removed.name(), instances.size());
+        notifyRemoved(removed);
+        return Optional.of(removed);
+    }
+
+    private void notifyAdded(TorInstance instance) {
+        for (PoolListener l : poolListeners) {
+            try {
+                l.instanceAdded(instance);
+            } catch (RuntimeException e) {
+                log.warn("pool listener {} failed on instanceAdded", l.getClass().getName(), e);
+            }
+        }
+    }
+
+    private void notifyRemoved(TorInstance instance) {
+        for (PoolListener l : poolListeners) {
+            try {
+                l.instanceRemoved(instance);
+            } catch (RuntimeException e) {
+                log.warn("pool listener {} failed on instanceRemoved", l.getClass().getName(), e);
+            }
+        }
     }
 
     public Optional<TorInstance> instance(String name) {
