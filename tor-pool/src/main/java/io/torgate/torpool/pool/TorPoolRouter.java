@@ -211,22 +211,22 @@ public final class TorPoolRouter implements Router {
     private final class SessionsView implements Sessions {
         @Override
         public List<SessionInfo> list() {
-            return routing.sessions();
+            return routing.sessions().sessions();
         }
 
         @Override
         public Optional<SessionInfo> get(String user, String session) {
-            return routing.session(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+            return routing.sessions().session(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
         }
 
         @Override
         public CompletableFuture<Rotation> rotate(String user, String session) {
-            return routing.rotate(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+            return routing.sessions().rotate(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
         }
 
         @Override
         public boolean remove(String user, String session) {
-            Optional<List<Tunnel>> tunnels = routing.remove(Objects.requireNonNull(user, "user"),
+            Optional<List<Tunnel>> tunnels = routing.sessions().remove(Objects.requireNonNull(user, "user"),
                     Objects.requireNonNull(session, "session"));
             tunnels.ifPresent(list -> list.forEach(t -> t.close("session " + session + " of " + user + " was removed")));
             return tunnels.isPresent();
