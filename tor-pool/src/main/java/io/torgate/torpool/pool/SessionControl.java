@@ -37,7 +37,7 @@ final class SessionControl {
         this.sessionPlanner = sessionPlanner;
     }
 
-    List<SessionInfo> sessions() {
+    List<SessionInfo> list() {
         synchronized (state.lock) {
             state.sweep();
             return state.sessions.values().stream().map(Session::snapshot)
@@ -46,7 +46,7 @@ final class SessionControl {
         }
     }
 
-    Optional<SessionInfo> session(String user, String session) {
+    Optional<SessionInfo> get(String user, String session) {
         synchronized (state.lock) {
             Session s = state.sessions.get(Session.key(user, session));
             if (s == null || s.expired(state.nanoClock.getAsLong())) {

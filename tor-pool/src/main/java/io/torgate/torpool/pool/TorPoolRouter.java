@@ -211,12 +211,12 @@ public final class TorPoolRouter implements Router {
     private final class SessionsView implements Sessions {
         @Override
         public List<SessionInfo> list() {
-            return routing.sessions().sessions();
+            return routing.sessions().list();
         }
 
         @Override
         public Optional<SessionInfo> get(String user, String session) {
-            return routing.sessions().session(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+            return routing.sessions().get(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
         }
 
         @Override
