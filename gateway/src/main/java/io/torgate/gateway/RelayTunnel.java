@@ -3,7 +3,6 @@ package io.torgate.gateway;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +19,6 @@ import org.slf4j.LoggerFactory;
 final class RelayTunnel implements Tunnel {
 
     private static final Logger log = LoggerFactory.getLogger(RelayTunnel.class);
-    static final String IDLE = "idle";
-
     private final GatewayContext gw;
     private final long id;
     private final ConnectRequest request;
@@ -37,6 +34,7 @@ final class RelayTunnel implements Tunnel {
     private boolean closing;
     private boolean ended;
     private ScheduledFuture<?> closeDeadline;
+    private final TunnelIdleTimer idleTimer;
 
     RelayTunnel(GatewayContext gw, long id, ConnectRequest request, Route route, Channel client, Channel upstream) {
         this.gw = gw;
@@ -45,17 +43,14 @@ final class RelayTunnel implements Tunnel {
         this.route = route;
         this.client = client;
         this.upstream = upstream;
+        this.idleTimer = new TunnelIdleTimer(client, upstream, gw.config().idleTimeout().toNanos(),
+                () -> abort("idle timeout"));
     }
 
     /** Registers the tunnel and starts watching both channels; the relay handlers are already in place. */
     void start() {
         gw.tunnels().register(this);
-        long idleMillis = gw.config().idleTimeout().toMillis();
-        // On the client side, reads are client→upstream traffic and writes are upstream→client traffic, so one
-        // all-idle timer there covers the tunnel in both directions. observeOutput: a slow reader that still
-        // drains counts as activity; one that drains nothing for the whole period does not.
-        client.pipeline().addBefore(RelayHandler.NAME, IDLE,
-                new IdleStateHandler(true, 0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        idleTimer.start();
         gw.listener().tunnelOpened(request.protocol());
         route.observer().established(this);
         log.debug("Tunnel {} open: user {} to {} via {}", id, request.route().user(),
@@ -70,6 +65,11 @@ final class RelayTunnel implements Tunnel {
 
     void countUpstreamToClient(long bytes) {
         upstreamToClient += bytes;
+    }
+
+    /** A read burst on either side ended: the tunnel is not idle. */
+    void readBurstEnded() {
+        idleTimer.readHappened();
     }
 
     /** One side sent EOF: pass it on as a half-close, and end the tunnel once both sides have. */
@@ -138,6 +138,7 @@ final class RelayTunnel implements Tunnel {
             return;
         }
         ended = true;
+        idleTimer.stop();
         if (closeDeadline != null) {
             closeDeadline.cancel(false);
         }

@@ -1,0 +1,147 @@
+package io.torgate.bench.load;
+
+import io.torgate.gateway.Gateway;
+import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.Socks5ChainRouter;
+import io.torgate.torpool.process.TorBinary;
+import io.torgate.torpool.process.TorProcess;
+import io.torgate.torpool.process.Torrc;
+import io.torgate.torpool.testnet.TestNetwork;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * torgate in front of Tor: the private loopback Tor test network ({@link TestNetwork}), one tor client joined to
+ * it, and torgate chaining to that client's SocksPort exactly as {@code torgate run --upstream socks5://…} does
+ * ({@link Socks5ChainRouter}, with its isolation credentials). The same load runs straight to the tor client's
+ * SocksPort and through torgate, interleaved; the report gives torgate's throughput ratio and the connect latency
+ * it adds. The far end is the test network's whoami server ({@code GET /bytes?n=} for bulk, {@code GET /} for
+ * the request/response), reached through the network's exits.
+ * <p>
+ * torgate runs in this JVM here (with the load client): tor's relays, not torgate or the client, are what limits
+ * these figures.
+ */
+public final class TorFrontBench {
+
+    private TorFrontBench() {
+    }
+
+    /**
+     * {@code TorFrontBench [--state-dir DIR] [--work-dir DIR] [--rounds N] [--measure 5s] [--json FILE]
+     * [--markdown FILE] [--note KEY=VALUE]...}
+     */
+    public static void main(String[] args) throws Exception {
+        Args a = new Args(args);
+        Path stateDir = Path.of(a.string("--state-dir", "bench/target/testnet-state"));
+        Path work = Files.createDirectories(Path.of(a.string("--work-dir", "bench/target/tor-client")));
+        TestNetwork.Options options = TestNetwork.Options.builder()
+                .stateDir(stateDir)
+                .exits(a.integer("--exits", 2))
+                .middles(a.integer("--middles", 2))
+                .bootstrapTimeout(a.duration("--bootstrap-timeout", Duration.ofSeconds(180)))
+                .progress(line -> System.out.println("testnet: " + line))
+                .build();
+        try (TestNetwork net = TestNetwork.start(options);
+             TorProcess tor = startClient(net, work, Duration.ofSeconds(120))) {
+            InetSocketAddress torSocks = new InetSocketAddress("127.0.0.1", socksPort(tor));
+            try (Gateway torgate = Gateway.start(GatewayConfig.builder()
+                    .listen(new InetSocketAddress("127.0.0.1", 0))
+                    .router(new Socks5ChainRouter(torSocks))
+                    .build())) {
+                URI whoami = net.whoamiUrl();
+                InetSocketAddress target = new InetSocketAddress("127.0.0.1", whoami.getPort());
+                List<Peer> peers = List.of(
+                        new Peer("tor", torSocks, null, new ProcessCpu(tor.pid()), true),
+                        new Peer("torgate", torgate.address(), null, null, true));
+                Map<String, String> notes = new java.util.LinkedHashMap<>();
+                for (String note : a.all("--note")) {
+                    int eq = note.indexOf('=');
+                    notes.put(note.substring(0, eq), note.substring(eq + 1));
+                }
+                notes.put("network", "TestNetwork: 3 authorities, " + options.middles() + " middles, "
+                        + options.exits() + " exits on 127.0.0.0/8; " + TorBinary.locate().version());
+                notes.put("tor", "one tor client (the network's clientTorrc) on " + Args.hostPort(torSocks));
+                notes.put("torgate", "in this JVM, Gateway with Socks5ChainRouter(" + Args.hostPort(torSocks)
+                        + ") as `torgate run --upstream socks5://…` builds it");
+                HarnessSettings settings = new HarnessSettings(target,
+                        Workload.http("127.0.0.1:" + whoami.getPort(), 32L * 1024 * 1024 * 1024),
+                        peers, "torgate", List.of(new Baseline("tor", 0.95, 0.95, true)),
+                        Set.of(HarnessSettings.BULK, HarnessSettings.CONN),
+                        a.duration("--peer-warmup", Duration.ofSeconds(10)),
+                        a.integer("--rounds", 3), List.of(1, 4),
+                        Duration.ofSeconds(2), a.duration("--measure", Duration.ofSeconds(5)),
+                        a.integer("--conn-clients", 4), Duration.ofSeconds(1), a.duration("--measure", Duration.ofSeconds(5)),
+                        100_000, 0, 1, Duration.ZERO, 1, List.of(), notes);
+                HarnessResults results = new LoadHarness(settings, System.out).run();
+                String date = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmm'Z'")
+                        .format(ZonedDateTime.now(ZoneOffset.UTC));
+                Path json = Path.of(a.string("--json", "bench/results/" + date + "-tor.json"));
+                String md = a.string("--markdown", null);
+                LoadHarness.write(results, json, md == null ? null : Path.of(md));
+                System.out.println();
+                System.out.println(results.toMarkdown());
+                System.out.println("results: " + json);
+                if (!results.failures.isEmpty()) {
+                    System.exit(1);
+                }
+            }
+        }
+    }
+
+    /** A tor client joined to the network, with a SocksPort on 127.0.0.1; returns once it has bootstrapped. */
+    private static TorProcess startClient(TestNetwork net, Path dir, Duration timeout) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Torrc torrc = net.clientTorrc()
+                .set("DataDirectory", data)
+                .set("SocksPort", "127.0.0.1:" + port)
+                .set("Log", "notice stdout")
+                .set("__OwningControllerProcess", ProcessHandle.current().pid());
+        TorProcess tor = TorProcess.start(TorBinary.locate(), "bench-client", torrc.write(dir.resolve("torrc")),
+                dir.resolve("tor.log"));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!tor.tailLog(30).contains("Bootstrapped 100%")) {
+                if (!tor.isAlive()) {
+                    throw new IOException("tor client exited: " + tor.tailLog(20));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("tor client did not bootstrap within " + timeout + ": " + tor.tailLog(20));
+                }
+                Thread.sleep(200);
+            }
+        } catch (Exception e) {
+            tor.stop(Duration.ofSeconds(5));
+            throw e;
+        }
+        System.out.println("tor client bootstrapped, SocksPort 127.0.0.1:" + port);
+        return tor;
+    }
+
+    private static int socksPort(TorProcess tor) throws IOException {
+        for (String line : Files.readAllLines(tor.torrc())) {
+            if (line.startsWith("SocksPort ")) {
+                String v = line.substring("SocksPort ".length()).trim();
+                return Integer.parseInt(v.substring(v.lastIndexOf(':') + 1));
+            }
+        }
+        throw new IOException("no SocksPort in " + tor.torrc());
+    }
+}
