@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -25,7 +24,7 @@ public record ExitProfile(Kind kind, Set<String> exits, String label) {
 
     public ExitProfile {
         Objects.requireNonNull(kind, "kind");
-        exits = Set.copyOf(new TreeSet<>(exits));
+        exits = Set.copyOf(exits);
         Objects.requireNonNull(label, "label");
         if ((kind == Kind.ANY) != exits.isEmpty()) {
             throw new IllegalArgumentException(kind + " profile with " + exits.size() + " exits");
@@ -60,7 +59,9 @@ public record ExitProfile(Kind kind, Set<String> exits, String label) {
             m.put("ExitNodes", "");
             m.put("StrictNodes", "");
         } else {
-            m.put("ExitNodes", exits.stream().map(fp -> "$" + fp).collect(Collectors.joining(",")));
+            // Sorted: Set.copyOf iterates in a per-JVM random order, and the same profile must always produce the
+            // same SETCONF (tor keeps circuits only when ExitNodes is set to an identical value).
+            m.put("ExitNodes", exits.stream().sorted().map(fp -> "$" + fp).collect(Collectors.joining(",")));
             m.put("StrictNodes", "1");
         }
         return m;
