@@ -44,6 +44,12 @@ public final class Cli {
 
     private static final IExecutionExceptionHandler FAILURE = (ex, cmd, parseResult) -> {
         PrintWriter err = cmd.getErr();
+        if (ex instanceof ApiCall.Failed) {
+            // an API client command's expected failure (API down, error answer): the message says it all
+            err.println(ex.getMessage());
+            err.flush();
+            return ExitCodes.RUNTIME_FAILURE;
+        }
         if (ex instanceof ConfigException) {
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             err.flush();

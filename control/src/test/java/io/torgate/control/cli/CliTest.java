@@ -78,7 +78,7 @@ class CliTest {
     @Test
     void noCommandIsAUsageError() {
         assertThat(execute()).isEqualTo(ExitCodes.CONFIG_ERROR);
-        assertThat(err.toString()).contains("Missing command: run, testnet, hash-password, help")
+        assertThat(err.toString()).contains("Missing command: run, testnet, hash-password, status, rotate, nodes, check, help")
                 .contains("Try 'torgate --help'");
     }
 
