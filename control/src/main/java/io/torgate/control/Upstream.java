@@ -9,20 +9,21 @@ import java.net.URISyntaxException;
 import java.util.Objects;
 
 /**
- * Where the gateway sends its tunnels: straight to the destination, or through one SOCKS5 server.
- * The managed Tor pool joins this set as another variant when the pool exists.
+ * Where the gateway sends its tunnels: a pool of tor processes torgate manages (the default), straight to
+ * the destination, or through one SOCKS5 server.
  */
 public sealed interface Upstream {
 
     /** How the upstream is written on the command line and in the start-up line. */
     String describe();
 
-    /**
-     * The gateway router that sends tunnels to this upstream.
-     *
-     * @throws IllegalArgumentException when the upstream cannot be used (e.g. its host does not resolve)
-     */
-    Router router();
+    /** A pool of local tor instances that torgate launches and supervises ({@code --instances N}). */
+    record TorPool() implements Upstream {
+        @Override
+        public String describe() {
+            return "tor-pool";
+        }
+    }
 
     /** Dial every destination directly (no anonymity: for tests and development). */
     record Direct() implements Upstream {
@@ -31,7 +32,7 @@ public sealed interface Upstream {
             return "direct";
         }
 
-        @Override
+        /** The gateway router that dials each destination itself. */
         public Router router() {
             return new DirectRouter();
         }
@@ -64,14 +65,18 @@ public sealed interface Upstream {
             return "socks5://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         }
 
-        @Override
+        /**
+         * The gateway router that chains every tunnel through this server.
+         *
+         * @throws IllegalArgumentException when the host does not resolve
+         */
         public Router router() {
             return new Socks5ChainRouter(address());
         }
     }
 
     /**
-     * Parses {@code direct} or {@code socks5://HOST:PORT}.
+     * Parses {@code tor-pool}, {@code direct} or {@code socks5://HOST:PORT}.
      *
      * @throws IllegalArgumentException naming the value and what is accepted
      */
@@ -80,7 +85,10 @@ public sealed interface Upstream {
         if (value.equals("direct")) {
             return new Direct();
         }
-        String accepted = "use direct or socks5://HOST:PORT";
+        if (value.equals("tor-pool")) {
+            return new TorPool();
+        }
+        String accepted = "use tor-pool, direct or socks5://HOST:PORT";
         if (!value.startsWith("socks5://")) {
             throw new IllegalArgumentException("'" + value + "' is not an upstream; " + accepted);
         }

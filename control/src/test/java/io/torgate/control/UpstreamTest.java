@@ -29,16 +29,23 @@ class UpstreamTest {
     }
 
     @Test
+    void torPoolIsAnUpstream() {
+        assertThat(Upstream.parse("tor-pool")).isEqualTo(new Upstream.TorPool());
+        assertThat(Upstream.parse("tor-pool").describe()).isEqualTo("tor-pool");
+    }
+
+    @Test
     void routers() {
-        assertThat(Upstream.parse("direct").router()).isInstanceOf(io.torgate.gateway.DirectRouter.class);
-        assertThat(Upstream.parse("socks5://127.0.0.1:9050").router())
+        assertThat(((Upstream.Direct) Upstream.parse("direct")).router())
+                .isInstanceOf(io.torgate.gateway.DirectRouter.class);
+        assertThat(((Upstream.Socks5) Upstream.parse("socks5://127.0.0.1:9050")).router())
                 .isInstanceOf(io.torgate.gateway.Socks5ChainRouter.class)
                 .hasToString("Socks5ChainRouter[127.0.0.1:9050]");
     }
 
     @Test
     void unresolvableSocks5HostIsNamedWhenTheRouterIsMade() {
-        Upstream u = Upstream.parse("socks5://no.such.host.invalid:9050");
+        Upstream.Socks5 u = (Upstream.Socks5) Upstream.parse("socks5://no.such.host.invalid:9050");
         assertThatThrownBy(u::router)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("upstream socks5://no.such.host.invalid:9050: unknown host 'no.such.host.invalid'");
@@ -46,7 +53,7 @@ class UpstreamTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "ftp://x                  | 'ftp://x' is not an upstream; use direct or socks5://HOST:PORT",
+            "ftp://x                  | 'ftp://x' is not an upstream; use tor-pool, direct or socks5://HOST:PORT",
             "DIRECT                   | 'DIRECT' is not an upstream",
             "''                       | '' is not an upstream",
             "socks5://127.0.0.1       | 'socks5://127.0.0.1' needs a host and a port",

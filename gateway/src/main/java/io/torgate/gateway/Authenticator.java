@@ -23,4 +23,13 @@ public interface Authenticator {
     boolean usersConfigured();
 
     boolean authenticate(String user, String password);
+
+    /**
+     * What the front door asks: with no users configured every password is accepted (the user part is only a
+     * label), whatever {@link #authenticate} of an empty, reloadable user set would say; otherwise the password
+     * must match.
+     */
+    default boolean accepts(String user, String password) {
+        return !usersConfigured() || authenticate(user, password);
+    }
 }

@@ -28,6 +28,15 @@ public interface Gateway extends AutoCloseable {
     /** Bytes of pooled direct memory in use by the gateway's allocator. */
     long usedDirectMemory();
 
+    /**
+     * Changes the tunnel limits ({@link GatewayConfig#maxTunnels()}, {@link GatewayConfig#maxTunnelsPerUser()};
+     * 0 = unlimited) for tunnels requested from now on, e.g. on a config reload. Live tunnels are never closed
+     * for it, even when they exceed a lowered limit.
+     *
+     * @throws IllegalArgumentException for a negative limit
+     */
+    void updateLimits(int maxTunnels, int maxTunnelsPerUser);
+
     /** Stops accepting; live tunnels go on. */
     void stopAccepting();
 

@@ -122,7 +122,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
             answer(ctx, 407, "http_request_denied", "bad username options: " + e.getMessage());
             return null;
         }
-        if (!authenticator.authenticate(route.user(), credentials.password())) {
+        if (!authenticator.accepts(route.user(), credentials.password())) {
             tracker(ctx).abandoned();
             gw.listener().authFailed(ConnectRequest.Protocol.HTTP_CONNECT);
             log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),

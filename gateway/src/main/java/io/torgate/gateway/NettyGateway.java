@@ -141,6 +141,12 @@ final class NettyGateway implements Gateway {
     }
 
     @Override
+    public void updateLimits(int maxTunnels, int maxTunnelsPerUser) {
+        tunnels.updateLimits(maxTunnels, maxTunnelsPerUser);
+        log.info("tunnel limits now {} in total, {} per user (0 = unlimited)", maxTunnels, maxTunnelsPerUser);
+    }
+
+    @Override
     public void stopAccepting() {
         ChannelFuture closed = serverChannel.close();
         if (!onOwnEventLoop()) {

@@ -43,7 +43,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
             refuse(ctx);
             return;
         }
-        if (!gw.config().authenticator().authenticate(route.user(), request.password())) {
+        if (!gw.config().authenticator().accepts(route.user(), request.password())) {
             tracker(ctx).abandoned();
             gw.listener().authFailed(ConnectRequest.Protocol.SOCKS5);
             log.info("SOCKS5 client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),

@@ -20,13 +20,25 @@ final class TunnelRegistry {
     static final String LIMIT_TOTAL = "total";
     static final String LIMIT_PER_USER = "per_user";
 
-    private final int maxTotal;
-    private final int maxPerUser;
+    private int maxTotal;
+    private int maxPerUser;
     private final Map<String, Integer> perUser = new HashMap<>();
     private final Set<RelayTunnel> live = ConcurrentHashMap.newKeySet();
     private int total;
 
     TunnelRegistry(int maxTotal, int maxPerUser) {
+        this.maxTotal = maxTotal;
+        this.maxPerUser = maxPerUser;
+    }
+
+    /**
+     * New limits for slots taken from now on (a reload). Slots already held are kept even when they exceed the
+     * new limits: lowering a limit refuses new tunnels, it never cuts live ones.
+     */
+    synchronized void updateLimits(int maxTotal, int maxPerUser) {
+        if (maxTotal < 0 || maxPerUser < 0) {
+            throw new IllegalArgumentException("tunnel limits must be >= 0, got " + maxTotal + "/" + maxPerUser);
+        }
         this.maxTotal = maxTotal;
         this.maxPerUser = maxPerUser;
     }

@@ -102,6 +102,33 @@ class LimitsAndTimeoutsTest {
     }
 
     @Test
+    void updatedLimitsApplyToNewTunnelsAndNeverCutLiveOnes() throws Exception {
+        start(GatewayConfig.builder().maxTunnels(1));
+        try (Socks5TestClient a = tunnel("alice")) {
+            assertThat(refusedCode("bob")).isEqualTo(0x01);
+
+            gateway.updateLimits(3, 1);
+            try (Socks5TestClient b = tunnel("bob")) {
+                assertThat(refusedCode("alice")).as("per user now 1, total 3").isEqualTo(0x01);
+                assertThat(listener.count("limitRejected:per_user")).isEqualTo(1);
+
+                gateway.updateLimits(1, 0); // below the 2 live tunnels: both keep relaying, a third is refused
+                assertThat(GatewaySocks5Test.roundTrip(a.socket(), "a still")).isEqualTo("a still");
+                assertThat(GatewaySocks5Test.roundTrip(b.socket(), "b still")).isEqualTo("b still");
+                assertThat(refusedCode("bob")).isEqualTo(0x01);
+                assertThat(gateway.activeTunnels()).isEqualTo(2);
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.activeTunnels() == 0);
+        gateway.updateLimits(0, 0);
+        try (Socks5TestClient a = tunnel("alice"); Socks5TestClient a2 = tunnel("alice"); Socks5TestClient b = tunnel("bob")) {
+            assertThat(gateway.activeTunnels()).as("0 = unlimited").isEqualTo(3);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> gateway.updateLimits(-1, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+    }
+
+    @Test
     void idleTunnelIsClosedAfterTheIdleTimeout() throws Exception {
         start(GatewayConfig.builder().idleTimeout(Duration.ofMillis(400)));
         try (Socks5TestClient client = tunnel("alice")) {

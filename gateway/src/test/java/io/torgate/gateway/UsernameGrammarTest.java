@@ -1,5 +1,7 @@
 package io.torgate.gateway;
 
+import io.torgate.gateway.testing.LeakCheckPerClass;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@LeakCheckPerClass
 class UsernameGrammarTest {
 
     private static final String FP = "0123456789abcdefABCDEF0123456789abcdef01";

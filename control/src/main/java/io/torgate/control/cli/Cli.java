@@ -18,13 +18,17 @@ public final class Cli {
 
     /** Runs the command; returns the exit status. {@code out} gets results, {@code err} gets problems. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return new CommandLine(new TorgateCommand())
+        return commandLine(out, err, CommandLine.defaultFactory()).execute(args);
+    }
+
+    /** The command line with its exit-status mapping; {@code factory} makes the commands (tests pass their own). */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, CommandLine.IFactory factory) {
+        return new CommandLine(new TorgateCommand(), factory)
                 .setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(false)
                 .setParameterExceptionHandler(BAD_USAGE)
-                .setExecutionExceptionHandler(FAILURE)
-                .execute(args);
+                .setExecutionExceptionHandler(FAILURE);
     }
 
     /** Short and to the point: the problem (naming the value), suggestions for typos, where help is. */
@@ -40,6 +44,12 @@ public final class Cli {
 
     private static final IExecutionExceptionHandler FAILURE = (ex, cmd, parseResult) -> {
         PrintWriter err = cmd.getErr();
+        if (ex instanceof ApiCall.Failed) {
+            // an API client command's expected failure (API down, error answer): the message says it all
+            err.println(ex.getMessage());
+            err.flush();
+            return ExitCodes.RUNTIME_FAILURE;
+        }
         if (ex instanceof ConfigException) {
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             err.flush();

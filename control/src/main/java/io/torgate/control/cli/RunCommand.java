@@ -1,233 +1,162 @@
 package io.torgate.control.cli;
 
 import io.torgate.control.Upstream;
-import io.torgate.control.users.Users;
-import io.torgate.control.users.UsersFile;
-import io.torgate.control.users.UsersFileException;
-import io.torgate.gateway.Authenticator;
+import io.torgate.control.api.ControlPlane;
+import io.torgate.control.api.PoolAdmin;
+import io.torgate.control.api.RouterSessions;
+import io.torgate.control.config.ConfigLoader;
+import io.torgate.control.config.ConfigReloader;
+import io.torgate.control.config.PoolResizer;
+import io.torgate.control.config.TorgateConfig;
+import io.torgate.control.metrics.TorgateMetrics;
+import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
-import io.torgate.gateway.GatewayStartException;
 import io.torgate.gateway.Router;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.InetSocketAddress;
+import io.torgate.torpool.directory.NodeDirectory;
+import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.pool.TorPoolRouter;
+import io.torgate.torpool.process.Torrc;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/**
- * {@code torgate run}: start the gateway in the foreground until SIGTERM or SIGINT.
- * <p>
- * Defaults mirror {@link GatewayConfig}'s (a test keeps them equal). {@code --upstream} defaults to
- * {@code direct} for now; it becomes the managed Tor pool once that exists.
- */
+/** {@code torgate run}: start the gateway in the foreground until SIGTERM or SIGINT. */
 @Command(name = "run",
         description = {
                 "Start the gateway in the foreground: one listener that speaks SOCKS5 and HTTP CONNECT, relaying"
                         + " each tunnel to the upstream. Clients choose their route in the proxy username"
-                        + " (USER[-KEY-VALUE]..., see README). Stops cleanly on SIGTERM or SIGINT.",
+                        + " (USER[-KEY-VALUE]..., see README). Stops cleanly on SIGTERM or SIGINT; SIGHUP re-reads"
+                        + " the config file.",
+                "",
+                "Settings come from flags, then TORGATE_... environment variables, then --config FILE, then the"
+                        + " defaults shown here.",
                 "",
                 "Exit status: 0 clean stop, 1 runtime failure (e.g. address in use),"
-                        + " 2 bad flag, users file or refused configuration."},
+                        + " 2 bad flag, config file, users file or refused configuration."},
         showDefaultValues = true,
         sortOptions = false,
         usageHelpAutoWidth = true)
 final class RunCommand implements Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
-
-    static final String DEFAULT_HANDSHAKE_TIMEOUT = "10s";
-    static final String DEFAULT_CONNECT_TIMEOUT = "60s";
-    static final String DEFAULT_IDLE_TIMEOUT = "5m";
-    static final String DEFAULT_MAX_TUNNELS = "20000";
-    static final String DEFAULT_MAX_TUNNELS_PER_USER = "0";
-    static final String DEFAULT_WRITE_BUFFER_LOW = "32768";
-    static final String DEFAULT_WRITE_BUFFER_HIGH = "65536";
-    static final String DEFAULT_IO_THREADS = "0";
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--upstream", paramLabel = "UPSTREAM", defaultValue = "direct", converter = UpstreamConverter.class,
-            description = "Where tunnels go: 'direct' (dial each destination from this host; no anonymity) or"
-                    + " 'socks5://HOST:PORT' (chain through a SOCKS5 server such as a Tor SocksPort).")
+    @Option(names = "--upstream", paramLabel = "UPSTREAM", defaultValue = "tor-pool", converter = UpstreamConverter.class,
+            description = "Where tunnels go: 'tor-pool' (a pool of --instances tor processes torgate runs and"
+                    + " supervises, on the public Tor network), 'direct' (dial each destination from this host;"
+                    + " no anonymity) or 'socks5://HOST:PORT' (chain through a SOCKS5 server such as a Tor SocksPort).")
     Upstream upstream;
 
-    @Option(names = "--socks", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:1080",
-            converter = ListenAddressConverter.class,
-            description = "Listen address; the one port serves SOCKS5 and HTTP CONNECT. Port 0 picks a free port."
-                    + " A non-loopback address requires --users.")
-    InetSocketAddress listen;
+    @Mixin
+    ConfigOptions config;
 
-    @Option(names = "--users", paramLabel = "FILE",
-            description = "YAML users file (users: NAME: password: ...); clients must then log in."
-                    + " Without it no login is asked (loopback listeners only).")
-    Path usersFile;
+    @Mixin
+    PoolOptions pool;
 
-    @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_HANDSHAKE_TIMEOUT,
-            converter = DurationConverter.class,
-            description = "A client must finish its SOCKS5/HTTP handshake within this (e.g. 500ms, 10s, 5m, 1h).")
-    Duration handshakeTimeout;
+    @Mixin
+    GatewayOptions gateway;
 
-    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_CONNECT_TIMEOUT,
-            converter = DurationConverter.class,
-            description = "Routing plus the upstream connect must finish within this.")
-    Duration connectTimeout;
-
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = DEFAULT_IDLE_TIMEOUT,
-            converter = DurationConverter.class,
-            description = "A tunnel with no traffic either way for this long is closed.")
-    Duration idleTimeout;
-
-    @Option(names = "--max-tunnels", paramLabel = "N", defaultValue = DEFAULT_MAX_TUNNELS,
-            converter = CountConverter.class, description = "Live tunnels in total; 0 = unlimited.")
-    int maxTunnels;
-
-    @Option(names = "--max-tunnels-per-user", paramLabel = "N", defaultValue = DEFAULT_MAX_TUNNELS_PER_USER,
-            converter = CountConverter.class, description = "Live tunnels per user; 0 = unlimited.")
-    int maxTunnelsPerUser;
-
-    @Option(names = "--write-buffer-low", paramLabel = "BYTES", defaultValue = DEFAULT_WRITE_BUFFER_LOW,
-            converter = CountConverter.class,
-            description = "Resume reading a tunnel's other side when its pending writes fall below this.")
-    int writeBufferLow;
-
-    @Option(names = "--write-buffer-high", paramLabel = "BYTES", defaultValue = DEFAULT_WRITE_BUFFER_HIGH,
-            converter = CountConverter.class,
-            description = "Pause reading a tunnel's other side when its pending writes exceed this.")
-    int writeBufferHigh;
-
-    @Option(names = "--io-threads", paramLabel = "N", defaultValue = DEFAULT_IO_THREADS,
-            converter = CountConverter.class, description = "Event loop threads; 0 = Netty's default (2 x cores).")
-    int ioThreads;
-
-    @Option(names = "--no-native-transport",
-            description = "Use Java NIO even where the native epoll transport is available.")
-    boolean noNativeTransport;
-
-    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "5s",
-            converter = DurationConverter.class,
-            description = "On SIGTERM/SIGINT, stop accepting and let live tunnels finish for up to this long.")
-    Duration shutdownGrace;
-
-    @Option(names = "--log-destinations",
-            description = "Write destinations (host:port) in logs; otherwise they are redacted.")
-    boolean logDestinations;
-
-    @Option(names = "--debug",
-            description = "Log torgate at DEBUG (destinations stay redacted unless --log-destinations).")
-    boolean debug;
+    @Mixin
+    ApiOptions api;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
+    /** The config these flags, the environment and the files describe. */
+    ConfigLoader loader() {
+        return config.loader(gateway, pool, b -> {
+            api.addFlags(b);
+            if (ConfigOptions.given(spec, "--upstream")) {
+                b.flag("upstream", upstream, "--upstream");
+            }
+        });
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (debug) {
+        gateway.checkFlagCombinations();
+        ConfigLoader loader = loader();
+        TorgateConfig settings = ConfigOptions.load(loader);
+        if (settings.logging().debug()) {
             Logging.enableDebug();
         }
-        checkFlagCombinations();
-        Authenticator authenticator = authenticator();
-        GatewayConfig config = gatewayConfig(router(), authenticator);
-
-        Gateway gateway;
-        try {
-            gateway = Gateway.start(config);
-        } catch (GatewayStartException e) {
-            return startFailed(e);
+        try (Foreground fg = new Foreground(spec)) {
+            TorgateMetrics metrics = fg.own(TorgateMetrics.create());
+            ControlPlane.Builder control = ControlPlane.builder().upstream(settings.upstream().describe())
+                    .metrics(metrics);
+            TorPool tors = null;
+            Router router;
+            RelayCountries relays = RelayCountries.UNKNOWN;
+            PoolResizer resizer = PoolResizer.UNSUPPORTED;
+            if (settings.upstream() instanceof Upstream.TorPool) {
+                Path state = settings.pool().stateDir();
+                Path poolDir = state.resolve("pool");
+                tors = fg.own(PoolOptions.pool(settings.pool(), poolDir, new Torrc()));
+                // One directory for exit routing, the policy's country checks and the API's /nodes.
+                NodeDirectory nodes = ExitDirectory.open(fg, settings.directory(), state.resolve("directory"));
+                relays = ExitDirectory.countries(nodes);
+                TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes).build();
+                router = poolRouter;
+                PoolAdmin admin = PoolOptions.admin(tors, poolRouter, settings.pool(), poolDir, new Torrc());
+                resizer = PoolOptions.resizer(admin);
+                control.pool(admin).directory(nodes).sessions(new RouterSessions(poolRouter.sessions()));
+            } else {
+                router = router(settings.upstream());
+            }
+            LiveConfig live = new LiveConfig(loader, settings, router, relays);
+            GatewayConfig config = live.gatewayConfig(metrics.gatewayListener());
+            Gateway gw = fg.startGateway(config);
+            ConfigReloader reloader = live.started(gw, resizer);
+            fg.out().println("torgate listening on " + Foreground.hostPort(gw.address())
+                    + " (SOCKS5 and HTTP CONNECT), upstream " + settings.upstream().describe());
+            fg.out().flush();
+            api.start(fg, control.gateway(gw, config, live.router()).reloader(reloader::reload), settings.api());
+            if (tors != null && !startPool(fg, tors, settings)) {
+                return ExitCodes.RUNTIME_FAILURE;
+            }
+            return fg.serveUntilSignal(gw, settings.limits().shutdownGrace());
+        } catch (Foreground.GatewayStartFailed e) {
+            return e.exitCode();
         }
-        StopSignal stop = StopSignal.install();
-        Thread safetyNet = new Thread(() -> gateway.shutdown(shutdownGrace), "torgate-shutdown-hook");
-        // Only for exits that bypass StopSignal (SIGHUP, a fatal error elsewhere): never leave tunnels dangling.
-        Runtime.getRuntime().addShutdownHook(safetyNet);
-
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("torgate listening on " + hostPort(gateway.address()) + " (SOCKS5 and HTTP CONNECT), upstream "
-                + upstream.describe());
-        out.flush();
-
-        String signal = stop.await();
-        log.info("{}: stopping; live tunnels get up to {} to finish", signal,
-                DurationConverter.format(shutdownGrace));
-        gateway.shutdown(shutdownGrace);
-        try {
-            Runtime.getRuntime().removeShutdownHook(safetyNet);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // The JVM is exiting anyway; the hook's shutdown of an already stopped gateway is a no-op.
-        }
-        log.info("stopped");
-        return ExitCodes.OK;
-    }
-
-    private Router router() {
-        try {
-            return upstream.router();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
-    }
-
-    private Authenticator authenticator() {
-        if (usersFile == null) {
-            return Authenticator.NONE;
-        }
-        try {
-            Users users = UsersFile.load(usersFile);
-            log.info("users file {}: {} user(s)", usersFile, users.names().size());
-            return users;
-        } catch (UsersFileException e) {
-            throw new ConfigException(e.getMessage());
-        }
-    }
-
-    /** Flags valid one by one but not together are usage errors, reported before anything starts. */
-    void checkFlagCombinations() {
-        if (writeBufferLow == 0 || writeBufferHigh == 0 || writeBufferLow > writeBufferHigh) {
-            throw new ParameterException(spec.commandLine(), "Invalid values for --write-buffer-low "
-                    + writeBufferLow + " and --write-buffer-high " + writeBufferHigh + ": need 0 < low <= high");
-        }
-    }
-
-    /** The gateway settings these flags describe. */
-    GatewayConfig gatewayConfig(Router router, Authenticator authenticator) {
-        checkFlagCombinations();
-        return GatewayConfig.builder()
-                .listen(listen)
-                .router(router)
-                .authenticator(authenticator)
-                .handshakeTimeout(handshakeTimeout)
-                .connectTimeout(connectTimeout)
-                .idleTimeout(idleTimeout)
-                .maxTunnels(maxTunnels)
-                .maxTunnelsPerUser(maxTunnelsPerUser)
-                .writeBufferWaterMark(writeBufferLow, writeBufferHigh)
-                .ioThreads(ioThreads)
-                .nativeTransport(!noNativeTransport)
-                .logDestinations(logDestinations)
-                .build();
     }
 
     /**
-     * A bind failure (an I/O cause, e.g. address in use) is a runtime failure a retry may fix; anything else
-     * (e.g. a public listener without users) is a configuration the operator must change.
+     * Starts the pool behind an already listening gateway (clients meanwhile get "no tor instance is ready"),
+     * showing each instance's bootstrap. False when no instance could start at all (the reason is printed).
      */
-    private int startFailed(GatewayStartException e) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("torgate run: " + e.getMessage());
-        err.flush();
-        return e.getCause() instanceof IOException ? ExitCodes.RUNTIME_FAILURE : ExitCodes.CONFIG_ERROR;
+    private boolean startPool(Foreground fg, TorPool tors, TorgateConfig settings) throws InterruptedException {
+        fg.out().println("Starting " + settings.pool().instances() + " tor instance(s) (state in "
+                + settings.pool().stateDir() + ")");
+        try {
+            new PoolProgress(tors, fg.out(), PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
+            fg.out().println("Tor pool ready: " + tors.ready().size() + " of " + settings.pool().instances()
+                    + " instances");
+            fg.out().flush();
+            return true;
+        } catch (ExecutionException e) {
+            spec.commandLine().getErr().println("torgate run: " + TestnetCommand.rootMessage(e));
+            spec.commandLine().getErr().flush();
+            return false;
+        } catch (InterruptedException stopRequested) {
+            // Ctrl-C while tor bootstraps: fall through to the normal drain-and-stop.
+            return true;
+        }
     }
 
-    static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    private static Router router(Upstream upstream) {
+        try {
+            if (upstream instanceof Upstream.Socks5 socks5) {
+                return socks5.router();
+            }
+            return ((Upstream.Direct) upstream).router();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 }

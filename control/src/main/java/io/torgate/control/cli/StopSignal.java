@@ -38,6 +38,11 @@ final class StopSignal {
         received.countDown();
     }
 
+    /** True once a signal has arrived. */
+    boolean received() {
+        return received.getCount() == 0;
+    }
+
     /** Blocks until a signal arrives; returns its name, e.g. {@code SIGTERM}. */
     String await() throws InterruptedException {
         received.await();

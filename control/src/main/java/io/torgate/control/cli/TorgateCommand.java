@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "torgate",
         description = "A SOCKS5 and HTTP CONNECT gateway; clients choose their route in the proxy username.",
         mixinStandardHelpOptions = false,
-        subcommands = {RunCommand.class, HelpCommand.class},
+        subcommands = {RunCommand.class, TestnetCommand.class, HashPasswordCommand.class,
+                StatusCommand.class, RotateCommand.class, NodesCommand.class, CheckCommand.class, HelpCommand.class},
         usageHelpAutoWidth = true)
 final class TorgateCommand implements Runnable {
 

@@ -1,48 +1,53 @@
 package io.torgate.control.users;
 
 import io.torgate.gateway.Authenticator;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
- * The configured users and their passwords, as the gateway's {@link Authenticator}.
+ * The configured users and their passwords, as the gateway's {@link Authenticator}. Immutable; a reload makes a
+ * new one (see {@link LiveUsers}).
  * <p>
- * Only SHA-256 digests of the passwords are kept, and a check compares digests with
- * {@link MessageDigest#isEqual} — fixed length, constant time — so neither the password's length nor its
- * content leaks through timing. An unknown user costs the same as a wrong password.
+ * An unknown user costs a check against a random password, so the answer time does not tell which users exist
+ * (for plain passwords exactly; a hashed password's first check is slower than a plain one).
  */
 public final class Users implements Authenticator {
 
-    /** Compared against when the user is unknown; random, so no password can match it. */
-    private static final byte[] NO_SUCH_USER = new SecureRandom().generateSeed(32);
+    /** No users: any password, no login asked (loopback listeners only). */
+    public static final Users NONE = new Users(Map.of());
 
-    private final Map<String, byte[]> passwordDigests;
+    /** Checked when the user is unknown; random, so nothing matches it. */
+    private static final Password NO_SUCH_USER =
+            new PlainPassword(Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(24)));
 
-    private Users(Map<String, byte[]> passwordDigests) {
-        this.passwordDigests = passwordDigests;
+    private final Map<String, Password> passwords;
+
+    private Users(Map<String, Password> passwords) {
+        this.passwords = passwords;
     }
 
-    /** Builds from user → password; callers validate names and passwords first (see {@link UsersFile}). */
-    static Users of(Map<String, String> passwords) {
-        Map<String, byte[]> digests = new LinkedHashMap<>();
-        passwords.forEach((user, password) -> digests.put(user, sha256(Objects.requireNonNull(password))));
-        return new Users(Map.copyOf(digests));
+    /** From user → password, in the given order; names are checked by the caller (the config parser). */
+    public static Users of(Map<String, Password> passwords) {
+        return passwords.isEmpty() ? NONE : new Users(Collections.unmodifiableMap(new LinkedHashMap<>(passwords)));
     }
 
-    /** The user names, for start-up logs (never the passwords). */
+    /** The user names (never the passwords). */
     public Set<String> names() {
-        return passwordDigests.keySet();
+        return passwords.keySet();
+    }
+
+    /** The password of a user, for reload reports; empty for unknown users. */
+    public java.util.Optional<Password> password(String user) {
+        return java.util.Optional.ofNullable(passwords.get(user));
     }
 
     @Override
     public boolean usersConfigured() {
-        return !passwordDigests.isEmpty();
+        return !passwords.isEmpty();
     }
 
     @Override
@@ -50,22 +55,14 @@ public final class Users implements Authenticator {
         if (user == null || password == null) {
             return false;
         }
-        byte[] expected = passwordDigests.get(user);
+        Password expected = passwords.get(user);
         boolean known = expected != null;
-        boolean matches = MessageDigest.isEqual(known ? expected : NO_SUCH_USER, sha256(password));
+        boolean matches = (known ? expected : NO_SUCH_USER).matches(password);
         return known & matches;
     }
 
     @Override
     public String toString() {
         return "Users" + names();
-    }
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
     }
 }

@@ -3,7 +3,10 @@ package io.torgate.control.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.torgate.control.Upstream;
-import io.torgate.gateway.Authenticator;
+import io.torgate.control.config.ConfigLoader;
+import io.torgate.control.config.TorgateConfig;
+import io.torgate.control.policy.PolicyRouter;
+import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Router;
 import java.io.PrintWriter;
@@ -12,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +38,14 @@ class CliTest {
     private static RunCommand parseRun(String... args) {
         RunCommand run = new RunCommand();
         new CommandLine(run).parseArgs(args);
+        run.config.env = Map.of(); // the real environment must not leak into these tests
         return run;
+    }
+
+    /** The gateway config a run with these flags would start, routing through the policy to {@link #NO_ROUTER}. */
+    private static GatewayConfig gatewayConfig(RunCommand run) throws Exception {
+        ConfigLoader loader = run.loader();
+        return new LiveConfig(loader, loader.load(), NO_ROUTER, RelayCountries.UNKNOWN).gatewayConfig();
     }
 
     @Test
@@ -48,7 +59,7 @@ class CliTest {
                 "--log-destinations", "--debug", "--help")) {
             assertThat(help).contains(flag);
         }
-        for (String shownDefault : List.of("Default: direct", "Default: 127.0.0.1:1080", "Default: 10s",
+        for (String shownDefault : List.of("Default: tor-pool", "Default: 127.0.0.1:1080", "Default: 10s",
                 "Default: 60s", "Default: 5m", "Default: 20000", "Default: 32768", "Default: 65536", "Default: 5s")) {
             assertThat(help).contains(shownDefault);
         }
@@ -67,7 +78,8 @@ class CliTest {
     @Test
     void noCommandIsAUsageError() {
         assertThat(execute()).isEqualTo(ExitCodes.CONFIG_ERROR);
-        assertThat(err.toString()).contains("Missing command: run, help").contains("Try 'torgate --help'");
+        assertThat(err.toString()).contains("Missing command: run, testnet, hash-password, status, rotate, nodes, check, help")
+                .contains("Try 'torgate --help'");
     }
 
     @Test
@@ -77,8 +89,8 @@ class CliTest {
     }
 
     @Test
-    void defaultsAreGatewayConfigDefaults() {
-        GatewayConfig fromCli = parseRun().gatewayConfig(NO_ROUTER, Authenticator.NONE);
+    void defaultsAreGatewayConfigDefaults() throws Exception {
+        GatewayConfig fromCli = gatewayConfig(parseRun());
         GatewayConfig defaults = GatewayConfig.builder().router(NO_ROUTER).build();
         assertThat(fromCli.listen()).isEqualTo(defaults.listen());
         assertThat(fromCli.handshakeTimeout()).isEqualTo(defaults.handshakeTimeout());
@@ -91,26 +103,45 @@ class CliTest {
         assertThat(fromCli.ioThreads()).isEqualTo(defaults.ioThreads());
         assertThat(fromCli.nativeTransport()).isEqualTo(defaults.nativeTransport());
         assertThat(fromCli.logDestinations()).isEqualTo(defaults.logDestinations());
-        assertThat(fromCli.authenticator()).isSameAs(Authenticator.NONE);
+        assertThat(fromCli.authenticator().usersConfigured()).isFalse();
+        assertThat(((PolicyRouter) fromCli.router()).inner()).isSameAs(NO_ROUTER);
         RunCommand run = parseRun();
-        assertThat(run.upstream).isEqualTo(new Upstream.Direct());
-        assertThat(run.usersFile).isNull();
-        assertThat(run.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
-        assertThat(run.debug).isFalse();
+        TorgateConfig settings = run.loader().load();
+        assertThat(settings.upstream()).isEqualTo(new Upstream.TorPool());
+        assertThat(settings.pool().instances()).isEqualTo(2);
+        assertThat(settings.pool().bootstrapTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(settings.limits().shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(settings.logging().debug()).isFalse();
+        assertThat(run.upstream).isEqualTo(new Upstream.TorPool());
+        assertThat(run.gateway.usersFile).isNull();
+        assertThat(run.gateway.shutdownGrace).isEqualTo(Duration.ofSeconds(5));
+        assertThat(run.gateway.debug).isFalse();
     }
 
     @Test
-    void everyFlagReachesTheConfig() {
+    void everyFlagReachesTheConfig(@TempDir Path dir) throws Exception {
+        Path users = java.nio.file.Files.writeString(dir.resolve("users.yaml"), "users:\n  alice:\n    password: pw\n");
+        Path tor = dir.resolve("my-tor");
         RunCommand run = parseRun("--upstream", "socks5://127.0.0.1:9050", "--socks", "127.0.0.2:0",
-                "--users", "/etc/torgate/users.yaml", "--handshake-timeout", "500ms", "--connect-timeout", "2m",
+                "--users", users.toString(), "--handshake-timeout", "500ms", "--connect-timeout", "2m",
                 "--idle-timeout", "1h", "--max-tunnels", "7", "--max-tunnels-per-user", "3",
                 "--write-buffer-low", "1024", "--write-buffer-high", "4096", "--io-threads", "2",
-                "--no-native-transport", "--shutdown-grace", "250ms", "--log-destinations", "--debug");
-        GatewayConfig c = run.gatewayConfig(NO_ROUTER, Authenticator.NONE);
-        assertThat(run.upstream).isEqualTo(new Upstream.Socks5("127.0.0.1", 9050));
-        assertThat(run.usersFile).isEqualTo(Path.of("/etc/torgate/users.yaml"));
+                "--no-native-transport", "--shutdown-grace", "250ms", "--log-destinations", "--debug",
+                "--instances", "3", "--tor-path", tor.toString(), "--state-dir", dir.toString(),
+                "--bootstrap-timeout", "2m");
+        GatewayConfig c = gatewayConfig(run);
+        TorgateConfig settings = run.loader().load();
+        assertThat(settings.upstream()).isEqualTo(new Upstream.Socks5("127.0.0.1", 9050));
+        assertThat(run.gateway.usersFile).isEqualTo(users);
+        assertThat(c.authenticator().authenticate("alice", "pw")).isTrue();
+        assertThat(settings.pool().instances()).isEqualTo(3);
+        assertThat(settings.pool().torPath()).contains(tor);
+        assertThat(settings.pool().stateDir()).isEqualTo(dir.toAbsolutePath());
+        assertThat(settings.pool().bootstrapTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settings.limits().shutdownGrace()).isEqualTo(Duration.ofMillis(250));
+        assertThat(settings.logging().debug()).isTrue();
         assertThat(c.listen()).isEqualTo(new InetSocketAddress("127.0.0.2", 0));
-        assertThat(c.router()).isSameAs(NO_ROUTER);
+        assertThat(((PolicyRouter) c.router()).inner()).isSameAs(NO_ROUTER);
         assertThat(c.handshakeTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.connectTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofHours(1));
@@ -121,8 +152,8 @@ class CliTest {
         assertThat(c.ioThreads()).isEqualTo(2);
         assertThat(c.nativeTransport()).isFalse();
         assertThat(c.logDestinations()).isTrue();
-        assertThat(run.shutdownGrace).isEqualTo(Duration.ofMillis(250));
-        assertThat(run.debug).isTrue();
+        assertThat(run.gateway.shutdownGrace).isEqualTo(Duration.ofMillis(250));
+        assertThat(run.gateway.debug).isTrue();
     }
 
     @ParameterizedTest
@@ -132,14 +163,14 @@ class CliTest {
             "0.0.0.0:65535,  0.0.0.0,   65535",
     })
     void listenAddresses(String value, String host, int port) {
-        InetSocketAddress a = parseRun("--socks", value).listen;
+        InetSocketAddress a = parseRun("--socks", value).gateway.listen;
         assertThat(a.getAddress().getHostAddress()).isIn(host, "0:0:0:0:0:0:0:1");
         assertThat(a.getPort()).isEqualTo(port);
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "--upstream | ftp://x     | Invalid value for option '--upstream': 'ftp://x' is not an upstream; use direct or socks5://HOST:PORT",
+            "--upstream | ftp://x     | Invalid value for option '--upstream': 'ftp://x' is not an upstream; use tor-pool, direct or socks5://HOST:PORT",
             "--upstream | socks5://h  | Invalid value for option '--upstream': 'socks5://h' needs a host and a port",
             "--socks    | 127.0.0.1   | Invalid value for option '--socks': '127.0.0.1' is not HOST:PORT",
             "--socks    | :1080       | Invalid value for option '--socks': ':1080' is not HOST:PORT",
@@ -200,5 +231,41 @@ class CliTest {
         Path file = java.nio.file.Files.writeString(dir.resolve("users.yaml"), "users:\n  alice: {}\n");
         assertThat(execute("run", "--users", file.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
         assertThat(err.toString()).contains("users file " + file + ": users.alice.password: missing");
+    }
+
+    @Test
+    void flagsBeatEnvironmentVariablesWhichBeatTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "limits: {max_tunnels: 5, idle_timeout: 1m}\nupstream: direct\n");
+        RunCommand fileOnly = parseRun("--config", file.toString());
+        assertThat(fileOnly.loader().load().limits().maxTunnels()).isEqualTo(5);
+        assertThat(fileOnly.loader().load().upstream()).isEqualTo(new Upstream.Direct());
+
+        RunCommand withEnv = parseRun("--config", file.toString());
+        withEnv.config.env = Map.of("TORGATE_MAX_TUNNELS", "6", "TORGATE_IDLE_TIMEOUT", "2m");
+        assertThat(withEnv.loader().load().limits().maxTunnels()).isEqualTo(6);
+
+        RunCommand withFlag = parseRun("--config", file.toString(), "--max-tunnels", "7", "--upstream", "tor-pool");
+        withFlag.config.env = Map.of("TORGATE_MAX_TUNNELS", "6", "TORGATE_IDLE_TIMEOUT", "2m");
+        TorgateConfig c = withFlag.loader().load();
+        assertThat(c.limits().maxTunnels()).isEqualTo(7);
+        assertThat(c.limits().idleTimeout()).as("no flag given: the environment's").isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.upstream()).isEqualTo(new Upstream.TorPool());
+
+        // A flag left at its default does not override: --max-tunnels defaults to 20000 but the file's 5 stays.
+        assertThat(parseRun("--config", file.toString(), "--debug").loader().load().limits().maxTunnels()).isEqualTo(5);
+    }
+
+    @Test
+    void aBadConfigFileExitsTwoNamingFileKeyAndReason(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "users:\n  alice:\n    password: pw\n    allowed_countries: [de, xx]\n");
+        assertThat(execute("run", "--config", file.toString())).isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("torgate run: config file " + file
+                + ": users.alice.allowed_countries[1]: 'xx' is not an ISO 3166-1 alpha-2 country code");
+        assertThat(out.toString()).isEmpty();
+        assertThat(execute("testnet", "--config", dir.resolve("missing.yaml").toString()))
+                .isEqualTo(ExitCodes.CONFIG_ERROR);
+        assertThat(err.toString()).contains("torgate testnet: config file " + dir.resolve("missing.yaml") + ": no such file");
     }
 }

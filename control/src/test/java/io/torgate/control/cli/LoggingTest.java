@@ -49,4 +49,13 @@ class LoggingTest {
         assertThat(LoggerFactory.getLogger("io.torgate.gateway.Anything").isDebugEnabled()).isTrue();
         assertThat(LoggerFactory.getLogger("io.netty.channel").isDebugEnabled()).isFalse();
     }
+
+    @Test
+    void debugCanBeTurnedOffAgainByAReload() {
+        Logging.debug(true);
+        assertThat(LoggerFactory.getLogger("io.torgate.policy.X").isDebugEnabled()).isTrue();
+        Logging.debug(false);
+        assertThat(LoggerFactory.getLogger("io.torgate.policy.X").isDebugEnabled()).isFalse();
+        assertThat(LoggerFactory.getLogger("io.torgate.policy.X").isInfoEnabled()).isTrue();
+    }
 }

@@ -92,7 +92,7 @@ class RunEndToEndTest {
     @Test
     void usersFileIsEnforcedAndSigintExitsZero(@TempDir Path dir) throws Exception {
         Path users = Files.writeString(dir.resolve("users.yaml"), "users:\n  alice:\n    password: s3cret\n");
-        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0",
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct", "--socks", "127.0.0.1:0",
                 "--users", users.toString())) {
             int port = torgate.awaitListeningPort(START);
 
@@ -121,7 +121,7 @@ class RunEndToEndTest {
 
     @Test
     void aSecondSignalWhileDrainingStopsAtOnce() throws Exception {
-        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0", "--shutdown-grace", "1h")) {
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct", "--socks", "127.0.0.1:0", "--shutdown-grace", "1h")) {
             int port = torgate.awaitListeningPort(START);
             CompletableFuture<Curl.Result> busy = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -145,7 +145,7 @@ class RunEndToEndTest {
     @Test
     void addressInUseIsARuntimeFailure() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-             TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:" + taken.getLocalPort())) {
+             TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct", "--socks", "127.0.0.1:" + taken.getLocalPort())) {
             assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.RUNTIME_FAILURE);
             assertThat(torgate.stderr()).contains("torgate run: ").contains(Integer.toString(taken.getLocalPort()));
             assertThat(torgate.stdout()).doesNotContain("listening");
@@ -154,10 +154,31 @@ class RunEndToEndTest {
 
     @Test
     void publicListenerWithoutUsersIsRefusedAsAConfigError() throws Exception {
-        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "0.0.0.0:0")) {
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--upstream", "direct", "--socks", "0.0.0.0:0")) {
             assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.CONFIG_ERROR);
             assertThat(torgate.stderr()).contains("torgate run: ");
             assertThat(torgate.stdout()).doesNotContain("listening");
+        }
+    }
+
+    @Test
+    void aMissingTorIsAClearRuntimeFailureForTheTorPool(@TempDir Path dir) throws Exception {
+        Path noTor = dir.resolve("no-such-tor");
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--socks", "127.0.0.1:0",
+                "--tor-path", noTor.toString(), "--state-dir", dir.resolve("state").toString())) {
+            assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(torgate.stderr()).contains("tor not found at " + noTor).contains("apt-get install tor");
+        }
+    }
+
+    @Test
+    void testnetWithAMissingTorSaysSoAndExitsOne(@TempDir Path dir) throws Exception {
+        Path noTor = dir.resolve("no-such-tor");
+        try (TorgateProcess torgate = TorgateProcess.start("testnet", "--socks", "127.0.0.1:0",
+                "--tor-path", noTor.toString(), "--state-dir", dir.resolve("state").toString())) {
+            assertThat(torgate.awaitExit(START)).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(torgate.stderr()).contains("the private network did not start").contains(noTor.toString())
+                    .contains("apt-get install tor");
         }
     }
 }

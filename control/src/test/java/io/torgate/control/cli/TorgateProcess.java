@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,13 +24,15 @@ import java.util.regex.Pattern;
  */
 final class TorgateProcess implements AutoCloseable {
 
+    private static final Pattern API_LINE = Pattern.compile("torgate API on http://127\\.0\\.0\\.1:(\\d+) \\(.*\\)");
     private static final Pattern LISTENING =
-            Pattern.compile("torgate listening on 127\\.0\\.0\\.1:(\\d+) \\(SOCKS5 and HTTP CONNECT\\), upstream (\\S+)");
+            Pattern.compile("torgate listening on 127\\.0\\.0\\.1:(\\d+) \\(SOCKS5 and HTTP CONNECT\\), upstream (\\S+).*");
 
     private final Process process;
     private final StringBuffer stdout = new StringBuffer();
     private final StringBuffer stderr = new StringBuffer();
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final CompletableFuture<Integer> apiPort = new CompletableFuture<>();
     private final List<Thread> pumps = new ArrayList<>();
 
     private TorgateProcess(Process process) {
@@ -39,6 +42,14 @@ final class TorgateProcess implements AutoCloseable {
     }
 
     static TorgateProcess start(String... args) throws IOException {
+        return start(Map.of(), args);
+    }
+
+    /**
+     * Starts torgate with extra environment variables. {@code run} and {@code testnet} get {@code --api 127.0.0.1:0}
+     * unless the test names an {@code --api} itself: the default port 8080 may be taken on a shared machine.
+     */
+    static TorgateProcess start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // Netty reports any leaked buffer in the log; the tests assert there is no such report.
@@ -48,7 +59,14 @@ final class TorgateProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"),
                 "io.torgate.control.Main"));
         command.addAll(List.of(args));
-        return new TorgateProcess(new ProcessBuilder(command).start());
+        boolean serves = args.length > 0 && (args[0].equals("run") || args[0].equals("testnet"));
+        if (serves && List.of(args).stream().noneMatch(a -> a.equals("--api") || a.startsWith("--api="))) {
+            command.addAll(List.of("--api", "127.0.0.1:0"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("TORGATE_API_TOKEN");
+        pb.environment().putAll(env);
+        return new TorgateProcess(pb.start());
     }
 
     private void pump(InputStream in, StringBuffer sink, boolean watchForPort, String name) {
@@ -60,11 +78,16 @@ final class TorgateProcess implements AutoCloseable {
                     if (watchForPort && m.matches()) {
                         port.complete(Integer.parseInt(m.group(1)));
                     }
+                    Matcher api = API_LINE.matcher(line);
+                    if (watchForPort && api.matches()) {
+                        apiPort.complete(Integer.parseInt(api.group(1)));
+                    }
                 }
             } catch (IOException e) {
                 sink.append("[pump failed: ").append(e).append("]\n");
             } finally {
                 if (watchForPort) {
+                    apiPort.completeExceptionally(new IllegalStateException("torgate exited before serving its API"));
                     port.completeExceptionally(new IllegalStateException("torgate exited before listening; stderr:\n"
                             + stderr));
                 }
@@ -82,6 +105,15 @@ final class TorgateProcess implements AutoCloseable {
         } catch (TimeoutException e) {
             throw new AssertionError("no listening line within " + timeout + "; stdout:\n" + stdout
                     + "stderr:\n" + stderr, e);
+        }
+    }
+
+    /** Waits for the "torgate API on http://127.0.0.1:PORT" line and returns the port. */
+    int awaitApiPort(Duration timeout) throws Exception {
+        try {
+            return apiPort.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no API line within " + timeout + "; stdout:\n" + stdout + "stderr:\n" + stderr, e);
         }
     }
 
@@ -108,6 +140,18 @@ final class TorgateProcess implements AutoCloseable {
         Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
+    }
+
+    /** SIGHUP: torgate re-reads its configuration. */
+    void hangup() throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
+    /** The child JVM's tor processes (and any other descendants) right now. */
+    List<ProcessHandle> descendants() {
+        return process.descendants().toList();
     }
 
     boolean isAlive() {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * Fails a test when Netty reports a leaked buffer. After each test (and after each class, for class-level
  * resources) it forces a GC and an allocation so paranoid leak detection runs, and turns any {@code LEAK:} report
- * into an AssertionError.
+ * into an AssertionError. Classes marked {@link LeakCheckPerClass} are checked only after the class.
  * <p>
  * Registered for every gateway test by JUnit's extension auto-detection ({@code META-INF/services} +
  * {@code junit-platform.properties}); other modules get it from the gateway test-jar, either the same way or with
@@ -24,12 +24,19 @@ public final class NettyLeakExtension implements BeforeAllCallback, AfterEachCal
 
     @Override
     public void afterEach(ExtensionContext context) {
-        failOnLeaks();
+        if (context == null || checksEachTest(context.getTestClass().orElse(null))) {
+            failOnLeaks();
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
         failOnLeaks();
+    }
+
+    /** False for classes marked {@link LeakCheckPerClass}: those are checked in {@link #afterAll} only. */
+    static boolean checksEachTest(Class<?> testClass) {
+        return testClass == null || !testClass.isAnnotationPresent(LeakCheckPerClass.class);
     }
 
     private static void failOnLeaks() {

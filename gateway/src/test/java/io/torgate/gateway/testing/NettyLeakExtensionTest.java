@@ -28,6 +28,19 @@ class NettyLeakExtensionTest {
     }
 
     @Test
+    void aPerClassTestIsCheckedAfterItsClassAndStillFailsOnALeak() {
+        @LeakCheckPerClass
+        class Pure {
+        }
+        assertThat(NettyLeakExtension.checksEachTest(Pure.class)).isFalse();
+        assertThat(NettyLeakExtension.checksEachTest(NettyLeakExtensionTest.class)).isTrue();
+        leakOneBuffer(); // in its own frame, so nothing here keeps it reachable
+        assertThatThrownBy(() -> new NettyLeakExtension().afterAll(null))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("LEAK:");
+    }
+
+    @Test
     void releasedBuffersAreNotReported() {
         ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(64);
         buf.writeLong(42);

@@ -478,13 +478,32 @@ public final class TestNetwork implements AutoCloseable {
      * {@link #awaitConsensus(Duration)} to wait until the authorities list it again.
      */
     public synchronized void startRelay(String fingerprint) throws TestNetworkException {
+        start(fingerprint, false);
+    }
+
+    /**
+     * Like {@link #startRelay}, but on a new ORPort (not for authorities, whose ports every torrc names). Relays
+     * that failed to reach the stopped relay refuse to extend to its old address and port for 60 s (tor's
+     * OR_CONNECT_FAILURE_LIFETIME, keyed by identity, address and port); on a new port it is usable by every
+     * client that has the consensus listing it, so call {@link #awaitConsensus(Duration)} next.
+     */
+    public synchronized void startRelayOnNewPort(String fingerprint) throws TestNetworkException {
+        if (managed(fingerprint).spec().isAuthority()) {
+            throw new IllegalArgumentException("authority " + fingerprint + " keeps its ORPort: every relay's torrc names it");
+        }
+        start(fingerprint, true);
+    }
+
+    private void start(String fingerprint, boolean newOrPort) throws TestNetworkException {
         requireOpen();
         ManagedRelay r = managed(fingerprint);
         if (r.isRunning()) {
             return;
         }
         RelaySpec s = r.spec();
-        if (!FreePorts.isFree(s.address(), s.orPort())) {
+        if (newOrPort) {
+            r.spec(s.withPorts(FreePorts.pick(s.address()), 0));
+        } else if (!FreePorts.isFree(s.address(), s.orPort())) {
             if (s.isAuthority()) {
                 throw new TestNetworkException("cannot restart authority " + s.nickname() + ": its ORPort "
                         + s.address() + ":" + s.orPort() + " is taken, and every relay's torrc names it");

@@ -37,6 +37,9 @@ public final class TestTorClient implements AutoCloseable {
                 .set("DataDirectory", data)
                 .set("SocksPort", "127.0.0.1:" + port)
                 .set("Log", "notice stdout")
+                // Conflux (on by default in tor 0.4.9) moves one username's streams between linked circuits,
+                // and so between exits; the pool's instances turn it off for the same reason.
+                .set("ConfluxEnabled", "0")
                 .set("__OwningControllerProcess", ProcessHandle.current().pid());
         TorProcess p = TorProcess.start(TorBinary.locate(), "client", torrc.write(dir.resolve("torrc")), dir.resolve("tor.log"));
         TestTorClient client = new TestTorClient(p, port);

@@ -1,0 +1,208 @@
+package io.torgate.control.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code torgate run --config FILE} in a child JVM: SIGHUP re-reads the file (a revoked password is refused
+ * from then on while a tunnel opened before keeps going), and a broken file on SIGHUP keeps the running config
+ * with a WARN saying why; {@code POST /config/reload} does the same and answers what changed, or 422 naming the
+ * bad key. Real curl throughout.
+ */
+class ConfigReloadProcessTest {
+
+    private static final Duration START = Duration.ofSeconds(30);
+    private static final String BODY = "hello through torgate";
+
+    @TempDir
+    Path dir;
+    private HttpServer web;
+    private String url;
+    private final CountDownLatch holding = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void startWebServer() throws Exception {
+        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        web.createContext("/", exchange -> {
+            byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.createContext("/hold", exchange -> {
+            holding.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "held and done".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        web.setExecutor(Executors.newCachedThreadPool());
+        web.start();
+        url = "http://127.0.0.1:" + web.getAddress().getPort() + "/page";
+    }
+
+    @AfterEach
+    void stopWebServer() {
+        release.countDown();
+        web.stop(0);
+        ((ExecutorService) web.getExecutor()).shutdownNow();
+    }
+
+    private static Curl.Result socks(int port, String credentials, String url) throws Exception {
+        return Curl.run("--socks5-hostname", "127.0.0.1:" + port, "-U", credentials, url);
+    }
+
+    @Test
+    void sighupReloadsTheFileWithoutDroppingALiveTunnelAndABadFileKeepsTheRunningConfig() throws Exception {
+        Path file = Files.writeString(dir.resolve("torgate.yaml"), """
+                upstream: direct
+                listen: {socks: "127.0.0.1:0"}
+                users:
+                  bob: {password: b1}
+                """);
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--config", file.toString())) {
+            int port = torgate.awaitListeningPort(START);
+            assertThat(torgate.stdout()).contains("upstream direct");
+            Curl.Result ok = socks(port, "bob:b1", url);
+            assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+            assertThat(ok.body()).isEqualTo(BODY);
+
+            CompletableFuture<Curl.Result> live = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return socks(port, "bob-session-live:b1", url.replace("/page", "/hold"));
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            });
+            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the tunnel reached the web server").isTrue();
+
+            Files.writeString(file, """
+                    upstream: direct
+                    listen: {socks: "127.0.0.1:0"}
+                    users:
+                      bob: {password: b2}
+                      carol: {password: c1, allowed_countries: [de]}
+                    """);
+            torgate.hangup();
+            await().atMost(START).until(() -> torgate.stderr().contains("reloaded from " + file));
+            assertThat(torgate.stderr()).contains("users.bob.password: changed").contains("users.carol: added")
+                    .doesNotContain("b2").doesNotContain("c1");
+
+            assertThat(socks(port, "bob:b1", url).exitCode()).as("the revoked password").isNotZero();
+            Curl.Result renewed = socks(port, "bob:b2", url);
+            assertThat(renewed.exitCode()).as(renewed.stderr()).isZero();
+            Curl.Result carol = socks(port, "carol-country-fr:c1", url);
+            assertThat(carol.exitCode()).as("refused by carol's policy").isEqualTo(97);
+            // curl names the SOCKS5 reply code: 2, not allowed by ruleset (a wrong password reads "rejected").
+            assertThat(carol.stderr()).matches("(?is).*complete SOCKS5 connection to .*\\(2\\).*");
+
+            release.countDown();
+            Curl.Result held = live.get(30, TimeUnit.SECONDS);
+            assertThat(held.exitCode()).as(held.stderr()).isZero();
+            assertThat(held.body()).as("the tunnel opened before the reload finished").isEqualTo("held and done");
+
+            Files.writeString(file, "users:\n  bob: {password: b3, max_tunels: 1}\n");
+            torgate.hangup();
+            await().atMost(START).until(() -> torgate.stderr().contains("reload failed, keeping the running config"));
+            assertThat(torgate.stderr()).contains("WARN").contains("config file " + file
+                    + ": users.bob.max_tunels: unknown key; did you mean max_tunnels?").doesNotContain("b3");
+            assertThat(socks(port, "bob:b2", url).exitCode()).as("the running config stays").isZero();
+
+            torgate.terminate();
+            assertThat(torgate.awaitExit(START)).as(torgate.stderr()).isZero();
+            assertThat(torgate.stderr()).doesNotContain("ERROR").doesNotContain("LEAK");
+        }
+    }
+
+    private static HttpResponse<String> postReload(int apiPort, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/config/reload"))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void postConfigReloadAppliesTheFileAndAnswersWhatChangedOr422ForABadFile() throws Exception {
+        String token = "reload-test-token-0123456789";
+        String users = """
+                users:
+                  bob: {password: b1}
+                """;
+        Path file = Files.writeString(dir.resolve("torgate.yaml"), """
+                upstream: direct
+                listen: {socks: "127.0.0.1:0"}
+                api: {token: "%s"}
+                limits: {max_tunnels: 100}
+                """.formatted(token) + users);
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--config", file.toString())) {
+            int port = torgate.awaitListeningPort(START);
+            int api = torgate.awaitApiPort(START);
+            assertThat(torgate.stdout()).as("the token comes from the file").contains("(bearer token required)");
+            assertThat(postReload(api, null).statusCode()).isEqualTo(401);
+
+            Files.writeString(file, """
+                    upstream: direct
+                    listen: {socks: "127.0.0.2:0"}
+                    api: {token: "%s"}
+                    limits: {max_tunnels: 200}
+                    users:
+                      bob: {password: b1}
+                      carol: {password: c1}
+                    """.formatted(token));
+            HttpResponse<String> ok = postReload(api, token);
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            JsonNode body = new ObjectMapper().readTree(ok.body());
+            assertThat(body.path("applied").asBoolean()).isTrue();
+            assertThat(body.path("changes").toString()).contains("users.carol: added", "limits.max_tunnels: 100 -> 200");
+            assertThat(body.path("restart_needed").toString()).contains("listen.socks");
+            assertThat(ok.body()).doesNotContain("c1").doesNotContain(token);
+            Curl.Result carol = socks(port, "carol:c1", url);
+            assertThat(carol.exitCode()).as(carol.stderr()).isZero();
+
+            Files.writeString(file, "limits: {max_tunels: 1}\n" + users);
+            HttpResponse<String> bad = postReload(api, token);
+            assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
+            JsonNode error = new ObjectMapper().readTree(bad.body());
+            assertThat(error.path("error").asText()).isEqualTo("bad_config");
+            assertThat(error.path("detail").asText()).contains("keeping the running config", "config file " + file,
+                    "limits.max_tunels: unknown key; did you mean max_tunnels?");
+            assertThat(socks(port, "carol:c1", url).exitCode()).as("the running config stays").isZero();
+
+            torgate.terminate();
+            assertThat(torgate.awaitExit(START)).as(torgate.stderr()).isZero();
+            assertThat(torgate.stderr()).doesNotContain("ERROR").doesNotContain("LEAK");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.torgate.control.users;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class UsersTest {
+
+    private static Users users() {
+        Map<String, Password> m = new LinkedHashMap<>();
+        m.put("alice", Password.parse("secret"));
+        m.put("bob", Password.parse(Pbkdf2.hash("b0b", Pbkdf2.MIN_ITERATIONS)));
+        return Users.of(m);
+    }
+
+    @Test
+    void eachUserLogsInWithItsOwnPasswordPlainOrHashed() {
+        Users users = users();
+        assertThat(users.usersConfigured()).isTrue();
+        assertThat(users.names()).containsExactly("alice", "bob");
+        assertThat(users.authenticate("alice", "secret")).isTrue();
+        assertThat(users.authenticate("bob", "b0b")).isTrue();
+        assertThat(users.authenticate("alice", "b0b")).isFalse();
+        assertThat(users.authenticate("bob", "secret")).isFalse();
+        assertThat(users.authenticate("Alice", "secret")).isFalse();
+        assertThat(users.authenticate("mallory", "secret")).isFalse();
+        assertThat(users.authenticate(null, "secret")).isFalse();
+        assertThat(users.authenticate("alice", null)).isFalse();
+    }
+
+    @Test
+    void noUsersMeansNoLogin() {
+        assertThat(Users.of(Map.of())).isSameAs(Users.NONE);
+        assertThat(Users.NONE.usersConfigured()).isFalse();
+        assertThat(Users.NONE.authenticate("anyone", "anything")).isFalse();
+    }
+
+    @Test
+    void toStringNamesUsersButNeverPasswords() {
+        assertThat(users().toString()).isEqualTo("Users[alice, bob]").doesNotContain("secret");
+    }
+
+    @Test
+    void liveUsersSwapsInOneStep() {
+        LiveUsers live = new LiveUsers(users());
+        assertThat(live.authenticate("alice", "secret")).isTrue();
+        live.update(Users.of(Map.of("carol", Password.parse("c"))));
+        assertThat(live.authenticate("alice", "secret")).isFalse();
+        assertThat(live.authenticate("carol", "c")).isTrue();
+        assertThat(live.usersConfigured()).isTrue();
+        live.update(Users.NONE);
+        assertThat(live.usersConfigured()).isFalse();
+    }
+}

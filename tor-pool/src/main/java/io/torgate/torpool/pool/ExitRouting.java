@@ -1,0 +1,325 @@
+package io.torgate.torpool.pool;
+
+import io.torgate.gateway.ConnectRequest;
+import io.torgate.gateway.IsolationCredentials;
+import io.torgate.gateway.RouteRequest;
+import io.torgate.gateway.RoutingException;
+import io.torgate.gateway.SocksReply;
+import io.torgate.gateway.Tunnel;
+import io.torgate.torpool.control.Hop;
+import io.torgate.torpool.control.StreamExit;
+import io.torgate.torpool.instance.InstanceState;
+import io.torgate.torpool.instance.TorInstance;
+import io.torgate.torpool.pool.Plan.Go;
+import io.torgate.torpool.pool.Plan.Wait;
+import io.torgate.torpool.session.ExitInfo;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routing state of a tor pool: each instance's exit profile, the sticky sessions, and the decisions that
+ * tie them together. Every decision is taken under one lock and is quick (no I/O); control-port work
+ * (re-profiling, starting an instance) is started under it and completes later, after which the waiting
+ * request plans again from scratch — the world may have changed meanwhile, and a plan made on fresh state is
+ * the only one worth trusting.
+ * <p>
+ * Where a request goes, in order of preference: an instance whose profile is exactly what it needs; one being
+ * set up for that; an idle instance (no live tunnels, routes or sessions), least recently used first,
+ * re-profiled; an instance whose profile is narrower but inside what it needs; a new instance while the pool
+ * may grow; for requests without exit options, any READY instance. Otherwise the request is refused.
+ * <p>
+ * Re-profiling relies on tor's own behaviour, measured on the testnet: changing {@code ExitNodes} makes tor
+ * abandon every existing circuit for new streams (0 of 84 streams used an old circuit across 12 switches, for
+ * old and new credentials alike), while setting the same value again keeps them. The slot's generation in
+ * every isolation username is a second guard that costs nothing. No NEWNYM is needed, so no session on other
+ * instances is disturbed and tor's 10 s NEWNYM limit never delays a switch.
+ */
+final class ExitRouting {
+
+    private static final Logger log = LoggerFactory.getLogger(ExitRouting.class);
+
+    /** What a successful plan hands to the router: where to send one connection, and how to track it. */
+    record Routed(Slot slot, Session session, ExitProfile profile, int epoch, InetSocketAddress socks,
+                  String username, String password) { }
+
+    private final RoutingState state;
+    private final InstancePlanner instances;
+    private final SessionPlanner sessionPlanner;
+    private final SessionControl sessionControl;
+
+    ExitRouting(TorPool pool, ExitCatalog catalog, InstanceSelector selector, LongSupplier nanoClock,
+                RandomGenerator random) {
+        this.state = new RoutingState(pool, catalog, selector, nanoClock, random);
+        this.instances = new InstancePlanner(state);
+        this.sessionPlanner = new SessionPlanner(state, instances);
+        this.sessionControl = new SessionControl(state, instances, sessionPlanner);
+        synchronized (state.lock) {
+            state.refreshSlots();
+        }
+    }
+
+    /** List, get, remove, rotate. */
+    SessionControl sessions() {
+        return sessionControl;
+    }
+
+    /** Plans one connection; completes when an instance is ready for it, or fails with a RoutingException. */
+    CompletableFuture<Routed> route(ConnectRequest request, IsolationCredentials.Credential credential) {
+        CompletableFuture<Routed> result = new CompletableFuture<>();
+        attempt(request, credential, result, RoutingState.MAX_ATTEMPTS, null, null);
+        return result;
+    }
+
+    private void attempt(ConnectRequest request, IsolationCredentials.Credential credential,
+                         CompletableFuture<Routed> result, int attemptsLeft, Slot held, Throwable lastWaitFailure) {
+        Object outcome;
+        synchronized (state.lock) {
+            if (held != null) {
+                held.pending--;
+            }
+            try {
+                Plan plan = plan(request, credential);
+                if (plan instanceof Go go) {
+                    outcome = admit(go.slot(), request, credential);
+                } else {
+                    Wait wait = (Wait) plan;
+                    if (attemptsLeft <= 1) {
+                        outcome = state.notPrepared(wait.slot(), lastWaitFailure);
+                    } else {
+                        if (wait.slot() != null) {
+                            wait.slot().pending++;
+                        }
+                        outcome = wait;
+                    }
+                }
+            } catch (RoutingException e) {
+                outcome = e;
+            } catch (RuntimeException e) {
+                log.error("routing failed", e);
+                outcome = e;
+            }
+        }
+        if (outcome instanceof Routed routed) {
+            result.complete(routed);
+        } else if (outcome instanceof Wait wait) {
+            wait.until().whenCompleteAsync((v, e) -> attempt(request, credential, result, attemptsLeft - 1,
+                    wait.slot(), e == null ? lastWaitFailure : state.unwrap(e)));
+        } else {
+            result.completeExceptionally((Throwable) outcome);
+        }
+    }
+
+    private Plan plan(ConnectRequest request, IsolationCredentials.Credential credential) throws RoutingException {
+        state.refreshSlots();
+        RouteRequest r = request.route();
+        ExitDemand demand = ExitDemand.of(r);
+        if (!demand.isAny() && state.catalog == null) {
+            throw new RoutingException(SocksReply.NOT_ALLOWED_BY_RULESET, "exit_selection_unsupported",
+                    "exit selection (country, exclude, exit) needs the node directory, which this tor pool runs without");
+        }
+        state.maybeSweep();
+        if (state.growths.isEmpty() && !state.pool.canGrow() && state.slots.values().stream()
+                .noneMatch(s -> s.instance.state() == InstanceState.READY)) {
+            throw state.noneReady();
+        }
+        if (r.session().isPresent() && !r.rotateEach()) {
+            return sessionPlanner.planSession(sessionFor(r, credential), demand, request);
+        }
+        if (demand.isAny()) {
+            return instances.planProfile(ExitProfile.ANY, null, null, true, request)
+                    .orElseThrow(() -> state.noInstanceFree(ExitProfile.ANY));
+        }
+        Set<String> want = state.usableExits(demand, state.catalog);
+        if (want.isEmpty()) {
+            throw state.noUsableExit(demand, state.catalog);
+        }
+        ExitProfile target = state.targetFor(demand, want);
+        return instances.planProfile(target, want, null, true, request).orElseThrow(() -> state.noInstanceFree(target));
+    }
+
+    /** Reserves the slot for one connection and builds its isolation username. */
+    private Routed admit(Slot slot, ConnectRequest request, IsolationCredentials.Credential credential) {
+        long now = state.nanoClock.getAsLong();
+        slot.pending++;
+        slot.lastUsedNanos = now;
+        Session s = null;
+        RouteRequest r = request.route();
+        if (r.session().isPresent() && !r.rotateEach()) {
+            s = state.sessions.get(Session.key(r.user(), r.session().get()));
+        }
+        String username;
+        String password;
+        int epoch = 0;
+        if (s != null) {
+            state.bind(s, slot);
+            s.pending++;
+            s.touch(now, Instant.now());
+            s.problem = null;
+            epoch = s.epoch;
+            username = s.credentialUser + "-g" + slot.generation + "-e" + s.epoch;
+            password = s.credentialPassword;
+        } else {
+            username = credential.username() + "-g" + slot.generation;
+            password = credential.password();
+        }
+        return new Routed(slot, s, slot.profile, epoch, slot.instance.socksAddress().orElseThrow(), username, password);
+    }
+
+    private Session sessionFor(RouteRequest r, IsolationCredentials.Credential credential) {
+        String key = Session.key(r.user(), r.session().orElseThrow());
+        long now = state.nanoClock.getAsLong();
+        Session s = state.sessions.get(key);
+        if (s != null && s.expired(now)) {
+            state.drop(s);
+            s = null;
+        } else if (s != null && !s.sameOptions(r)) {
+            log.debug("{} comes with other exit options: starting it afresh", s);
+            state.drop(s);
+            s = null;
+        }
+        if (s == null) {
+            // Without the rotate-each nonce (a session never has it), equal requests give equal credentials.
+            s = new Session(key, r, credential.username(), credential.password(), now, Instant.now());
+            state.sessions.put(key, s);
+        }
+        s.ttl = r.ttl();
+        s.touch(now, Instant.now());
+        return s;
+    }
+
+    /** An instance left service (restarting, stopped, failed): its tor forgets the profile and circuits. */
+    List<Tunnel> instanceLeftService(TorInstance instance, String why) {
+        synchronized (state.lock) {
+            Slot slot = state.slots.get(instance.name());
+            if (slot == null) {
+                return List.of();
+            }
+            slot.reset();
+            for (Session s : List.copyOf(slot.bound)) {
+                state.unbind(s);
+                log.debug("{} unbound from {}: {}", s, slot.name(), why);
+            }
+            return List.copyOf(slot.tunnels);
+        }
+    }
+
+    void established(Routed r, Tunnel tunnel) {
+        synchronized (state.lock) {
+            r.slot().pending--;
+            r.slot().tunnels.add(tunnel);
+            r.slot().lastUsedNanos = state.nanoClock.getAsLong();
+            Session s = r.session();
+            if (s != null) {
+                s.pending--;
+                s.tunnels.add(tunnel);
+                s.connections++;
+                s.touch(state.nanoClock.getAsLong(), Instant.now());
+            }
+        }
+    }
+
+    void failed(Routed r, SocksReply reply, Throwable cause) {
+        synchronized (state.lock) {
+            r.slot().pending--;
+            Session s = r.session();
+            if (s != null) {
+                s.pending--;
+                s.touch(state.nanoClock.getAsLong(), Instant.now());
+                if (!(cause instanceof ClosedChannelException)) { // the client left: nothing wrong with the session
+                    s.problem = "a connection through " + r.slot().name() + " failed with " + reply
+                            + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")");
+                }
+            }
+        }
+    }
+
+    void closed(Routed r, Tunnel tunnel) {
+        synchronized (state.lock) {
+            long now = state.nanoClock.getAsLong();
+            r.slot().tunnels.remove(tunnel);
+            r.slot().lastUsedNanos = now;
+            Session s = r.session();
+            if (s != null) {
+                s.tunnels.remove(tunnel);
+                s.touch(now, Instant.now());
+            }
+        }
+    }
+
+    /**
+     * Checks the exit tor used against the profile the connection was routed under, and records it on the
+     * session. Returns false when the exit breaks the profile: the caller closes the tunnel.
+     */
+    boolean exitLearned(Routed r, Tunnel tunnel, StreamExit exit) {
+        Optional<Hop> hop = exit.exit();
+        if (hop.isEmpty() || hop.get().fingerprint().isEmpty()) {
+            return true; // tor never told us the circuit's path; nothing to check or record
+        }
+        String fp = hop.get().fingerprint();
+        Session s = r.session();
+        boolean inProfile = r.profile().kind() == ExitProfile.Kind.ANY || r.profile().exits().contains(fp);
+        if (!inProfile) {
+            log.error("tunnel {} on {} left through exit ${} outside its profile {}; closing it", tunnel.id(),
+                    r.slot().name(), fp, r.profile());
+        }
+        if (s == null) {
+            return inProfile;
+        }
+        List<String> path = exit.path().stream().map(Hop::toString).toList();
+        Optional<String> nick = hop.get().nickname().isEmpty() ? Optional.empty() : Optional.of(hop.get().nickname());
+        ExitInfo info = state.catalog != null ? state.catalog.describe(fp, nick, Optional.of(exit.circuitId()), path)
+                : ExitCatalog.describeBare(fp, nick, Optional.of(exit.circuitId()), path);
+        synchronized (state.lock) {
+            if (!inProfile) {
+                s.problem = "tor used exit " + info.label() + " outside the profile " + r.profile()
+                        + "; the connection was closed";
+                return false;
+            }
+            if (r.epoch() != s.epoch || state.sessions.get(s.key) != s) {
+                return true; // routed before a rotation or move (or the session ended): not its current exit
+            }
+            if (s.exit != null && !s.exit.fingerprint().equals(fp)) {
+                s.exitChanges++;
+                s.lastExitChange = s.expectedChange != null ? s.expectedChange
+                        : "tor built a new circuit through " + info.label() + " (was " + s.exit.label() + ")";
+            }
+            s.expectedChange = null;
+            if (s.circuitId == null || !s.circuitId.equals(exit.circuitId()) || s.slot != r.slot()) {
+                s.circuitId = exit.circuitId();
+                s.circuitSinceNanos = state.nanoClock.getAsLong();
+            }
+            s.exit = info;
+            s.problem = null;
+        }
+        return true;
+    }
+
+    int liveTunnels(String instance) {
+        synchronized (state.lock) {
+            Slot slot = state.slots.get(instance);
+            return slot == null ? 0 : slot.tunnels.size();
+        }
+    }
+
+    Map<String, ExitProfile> profiles() {
+        synchronized (state.lock) {
+            state.refreshSlots();
+            Map<String, ExitProfile> out = new LinkedHashMap<>();
+            for (Slot slot : state.slots.values()) {
+                out.put(slot.name(), slot.profileCurrent() ? slot.profile : ExitProfile.ANY);
+            }
+            return out;
+        }
+    }
+}
