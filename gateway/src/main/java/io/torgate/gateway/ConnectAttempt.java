@@ -3,7 +3,9 @@ package io.torgate.gateway;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,11 +14,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One CONNECT on its way to becoming a tunnel: take a slot under the tunnel limits, ask the router, dial the
- * upstream, all within the connect timeout. Runs on the client's event loop; the router may complete on any
- * thread and is brought back here. Exactly one outcome is reported, and a router that never completes is cut
- * off by the deadline.
+ * upstream, let the route's observer admit the upstream connection (or reject it, and then route again), all
+ * within the connect timeout. Runs on the client's event loop; the router may complete on any thread and is
+ * brought back here. Exactly one outcome is reported, and a router that never completes is cut off by the
+ * deadline.
  */
 final class ConnectAttempt {
+
+    /** Routes tried per CONNECT when the observer keeps rejecting the upstream connection. */
+    static final int MAX_ROUTES = 3;
 
     private static final Logger log = LoggerFactory.getLogger(ConnectAttempt.class);
 
@@ -38,6 +44,9 @@ final class ConnectAttempt {
     private Route route;
     private long routedNanos;
     private UpstreamDialer.Dial dial;
+    /** Dialled, waiting for the observer's admission; closed if the attempt ends meanwhile. */
+    private Channel admitting;
+    private int routesTried;
     private boolean slotHeld;
     private boolean done;
 
@@ -61,7 +70,11 @@ final class ConnectAttempt {
         long timeoutNanos = gw.config().connectTimeout().toNanos();
         deadlineNanos = System.nanoTime() + timeoutNanos;
         deadline = loop.schedule(this::timedOut, timeoutNanos, TimeUnit.NANOSECONDS);
+        askRouter();
+    }
 
+    private void askRouter() {
+        routesTried++;
         CompletionStage<Route> stage;
         try {
             stage = gw.config().router().route(request);
@@ -131,6 +144,71 @@ final class ConnectAttempt {
             upstream.close();
             return;
         }
+        CompletionStage<Void> admission;
+        try {
+            admission = route.observer().admit(localAddress(upstream));
+        } catch (RuntimeException e) {
+            admission = CompletableFuture.failedStage(e);
+        }
+        admitting = upstream;
+        Route admittedRoute = route;
+        admission.whenComplete((v, error) -> {
+            if (loop.inEventLoop()) {
+                admitted(admittedRoute, upstream, error);
+            } else {
+                loop.execute(() -> admitted(admittedRoute, upstream, error));
+            }
+        });
+    }
+
+    private static InetSocketAddress localAddress(Channel upstream) {
+        return upstream.localAddress() instanceof InetSocketAddress a ? a : null;
+    }
+
+    private void admitted(Route r, Channel upstream, Throwable error) {
+        if (done || admitting != upstream) {
+            upstream.close(); // the attempt ended meanwhile (timeout, client gone); whoever ended it told the router
+            return;
+        }
+        admitting = null;
+        if (error == null) {
+            accepted(upstream);
+            return;
+        }
+        upstream.close();
+        Throwable cause = UpstreamFailures.unwrap(error);
+        if (cause instanceof RetryRouteException retry) {
+            r.observer().failed(SocksReply.GENERAL_FAILURE, retry);
+            gw.listener().upstreamRejected(retry.reason());
+            if (routesTried < MAX_ROUTES) {
+                log.debug("Upstream {} rejected ({}: {}); routing again", r, retry.reason(), retry.getMessage());
+                route = null;
+                askRouter();
+                return;
+            }
+            log.info("Gave up on a request of user {} after {} routes were rejected (last: {}: {})",
+                    request.route().user(), routesTried, retry.reason(), retry.getMessage());
+            gw.listener().upstreamFailed(SocksReply.GENERAL_FAILURE);
+            finish(ConnectFailure.of(SocksReply.GENERAL_FAILURE, UpstreamFailures.proxyStatusError(SocksReply.GENERAL_FAILURE),
+                    "no acceptable upstream connection after " + routesTried + " tries (" + retry.reason() + ")"));
+            return;
+        }
+        if (cause instanceof RoutingException refusal) {
+            r.observer().failed(refusal.reply(), refusal);
+            gw.listener().routingRejected(refusal.reason(), refusal.reply());
+            String error9209 = refusal.reply() == SocksReply.NOT_ALLOWED_BY_RULESET
+                    ? "http_request_denied" : UpstreamFailures.proxyStatusError(refusal.reply());
+            finish(ConnectFailure.of(refusal.reply(), error9209, refusal.detail()));
+            return;
+        }
+        log.warn("Could not check the upstream connection of a request of user {}: {}", request.route().user(),
+                String.valueOf(cause));
+        r.observer().failed(SocksReply.GENERAL_FAILURE, cause);
+        gw.listener().upstreamFailed(SocksReply.GENERAL_FAILURE);
+        finish(ConnectFailure.internal("the gateway could not check the upstream connection"));
+    }
+
+    private void accepted(Channel upstream) {
         done = true;
         deadline.cancel(false);
         slotHeld = false; // handed over with the channel
@@ -161,6 +239,7 @@ final class ConnectAttempt {
             failure = ConnectFailure.timeout("choosing a route timed out");
         } else {
             dial.cancel();
+            closeAdmitting();
             gw.listener().upstreamFailed(SocksReply.TTL_EXPIRED);
             route.observer().failed(SocksReply.TTL_EXPIRED, new TimeoutException("connect timed out"));
             failure = ConnectFailure.timeout("connecting to the destination timed out");
@@ -182,10 +261,18 @@ final class ConnectAttempt {
         if (dial != null) {
             dial.cancel();
         }
+        closeAdmitting();
         if (route != null) {
             route.observer().failed(SocksReply.GENERAL_FAILURE, new ClosedChannelException());
         }
         releaseSlot();
+    }
+
+    private void closeAdmitting() {
+        if (admitting != null) {
+            admitting.close();
+            admitting = null;
+        }
     }
 
     private void finish(ConnectFailure failure) {

@@ -31,6 +31,12 @@ public interface GatewayListener {
     /** The router refused (policy, no exit, …). */
     default void routingRejected(String reason, SocksReply reply) { }
 
+    /**
+     * The route's observer rejected an upstream connection before the client was answered (e.g. tor used a
+     * wrong exit) and the request was routed again; reason comes from {@link RetryRouteException#reason()}.
+     */
+    default void upstreamRejected(String reason) { }
+
     /** A tunnel limit refused the connection; limit is {@code total} or {@code per_user}. */
     default void limitRejected(String limit) { }
 

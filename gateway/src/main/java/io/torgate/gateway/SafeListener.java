@@ -61,6 +61,11 @@ final class SafeListener implements GatewayListener {
     }
 
     @Override
+    public void upstreamRejected(String reason) {
+        run("upstreamRejected", () -> delegate.upstreamRejected(reason));
+    }
+
+    @Override
     public void limitRejected(String limit) {
         run("limitRejected", () -> delegate.limitRejected(limit));
     }

@@ -170,6 +170,17 @@ final class GatewayMetrics implements GatewayListener {
     }
 
     @Override
+    public void upstreamRejected(String reason) {
+        // Reasons form a bounded set by contract (RetryRouteException#reason).
+        Counter.builder("torgate.upstream.rejections")
+                .description("Upstream connections dropped before the client was answered and routed again,"
+                        + " by reason (e.g. tor used an exit outside the profile, a session was held on its exit)")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
     public void limitRejected(String limit) {
         limitRejected.increment();
         limitRejections(limit).increment();

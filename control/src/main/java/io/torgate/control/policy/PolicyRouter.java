@@ -7,6 +7,7 @@ import io.torgate.gateway.Router;
 import io.torgate.gateway.SocksReply;
 import io.torgate.gateway.Tunnel;
 import io.torgate.gateway.TunnelObserver;
+import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -162,6 +163,11 @@ public final class PolicyRouter implements Router {
 
     /** The inner router's observer first (it keeps its own books), then ours, whatever the first one does. */
     private record Chained(TunnelObserver first, TunnelObserver then) implements TunnelObserver {
+        @Override
+        public CompletionStage<Void> admit(InetSocketAddress upstreamLocal) {
+            return first.admit(upstreamLocal).thenCompose(v -> then.admit(upstreamLocal));
+        }
+
         @Override
         public void established(Tunnel tunnel) {
             try {

@@ -43,6 +43,11 @@ public abstract class LoopbackServer implements AutoCloseable {
         return accepted.get();
     }
 
+    /** Connections accepted and not closed yet (by either side, as far as this server has noticed). */
+    public int openConnections() {
+        return open.size();
+    }
+
     /** Handles one connection; the socket is closed afterwards. */
     protected abstract void serve(Socket socket) throws IOException;
 

@@ -62,6 +62,11 @@ public final class RecordingListener implements GatewayListener {
     }
 
     @Override
+    public void upstreamRejected(String reason) {
+        events.add("upstreamRejected:" + reason);
+    }
+
+    @Override
     public void limitRejected(String limit) {
         events.add("limitRejected:" + limit);
     }

@@ -303,6 +303,21 @@ public final class TorControl implements AutoCloseable {
         return newnym.request();
     }
 
+    /**
+     * {@code CLOSECIRCUIT id}: tor closes the circuit and every stream on it, so no new stream can ever be
+     * attached to it again.
+     */
+    public CompletableFuture<Void> closeCircuit(String circuitId) {
+        requireSafe(circuitId);
+        if (circuitId.isBlank() || circuitId.contains(" ")) {
+            throw new IllegalArgumentException("bad circuit id: '" + circuitId + "'");
+        }
+        return call("CLOSECIRCUIT " + circuitId, () -> {
+            connection.closeCircuit(circuitId, false);
+            return null;
+        });
+    }
+
     /** NEWNYM signals actually sent on this connection (for tests and metrics). */
     public long newnymSignalsSent() {
         return newnym.signalsSent();

@@ -3,6 +3,7 @@ package io.torgate.torpool.pool;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -45,6 +46,14 @@ public record ExitProfile(Kind kind, Set<String> exits, String label) {
     /** Whether tor may use exactly the same exits under both profiles (labels aside). */
     public boolean sameExits(ExitProfile other) {
         return kind == Kind.ANY ? other.kind == Kind.ANY : other.kind != Kind.ANY && exits.equals(other.exits);
+    }
+
+    /**
+     * The one exit tor may use under this profile, whatever made it: {@link #one} or a group that holds a single
+     * exit (a country with one running exit) are the same thing to tor.
+     */
+    public Optional<String> singleExit() {
+        return kind != Kind.ANY && exits.size() == 1 ? Optional.of(exits.iterator().next()) : Optional.empty();
     }
 
     /** Whether every exit tor may use under this profile is in {@code allowed}; never true for ANY. */

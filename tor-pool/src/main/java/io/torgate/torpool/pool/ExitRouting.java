@@ -2,6 +2,7 @@ package io.torgate.torpool.pool;
 
 import io.torgate.gateway.ConnectRequest;
 import io.torgate.gateway.IsolationCredentials;
+import io.torgate.gateway.RetryRouteException;
 import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.SocksReply;
@@ -236,7 +237,8 @@ final class ExitRouting {
             if (s != null) {
                 s.pending--;
                 s.touch(state.nanoClock.getAsLong(), Instant.now());
-                if (!(cause instanceof ClosedChannelException)) { // the client left: nothing wrong with the session
+                // The client left, or the gateway routes it again: nothing wrong with the session.
+                if (!(cause instanceof ClosedChannelException) && !(cause instanceof RetryRouteException)) {
                     s.problem = "a connection through " + r.slot().name() + " failed with " + reply
                             + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")");
                 }
@@ -254,6 +256,61 @@ final class ExitRouting {
                 s.tunnels.remove(tunnel);
                 s.touch(now, Instant.now());
             }
+        }
+    }
+
+    /** What {@link #admit} decided about one upstream connection before its client is answered. */
+    record Admission(boolean ok, String reason, String detail, String closeCircuit) {
+        static final Admission OK = new Admission(true, null, null, null);
+    }
+
+    /**
+     * Whether tor's choice for this connection is the one the request needs, checked before the client is
+     * answered, so that no byte of the client's ever leaves through a wrong exit:
+     * <ul>
+     * <li>an exit outside the profile the connection was routed under is rejected, and its circuit closed so
+     * tor cannot offer it again (tor abandons old circuits when ExitNodes changes, so this should never happen;
+     * if it does, it is logged as an error and the client is routed again);</li>
+     * <li>an unpinned flexible session that tor put on another circuit through another exit (tor does not
+     * promise one circuit per isolation credential: a stream that timed out is retried on a new circuit, and a
+     * NEWNYM or a failing circuit makes new ones) is held on its exit while that exit runs, on a one-exit
+     * instance, instead of silently changing its exit; the client is routed again.</li>
+     * </ul>
+     */
+    Admission admit(Routed r, StreamExit exit) {
+        Optional<Hop> hop = exit.exit();
+        String fp = hop.map(Hop::fingerprint).filter(f -> !f.isEmpty()).orElse(null);
+        if (r.profile().kind() != ExitProfile.Kind.ANY && (fp == null || !r.profile().exits().contains(fp))) {
+            String detail = "tor carried a connection routed under " + r.profile() + " on " + r.slot().name()
+                    + " through " + (fp == null ? "a circuit of unknown path" : "exit $" + fp) + " (circuit "
+                    + exit.circuitId() + ")";
+            log.error("{}; closing that circuit and routing the connection again", detail);
+            synchronized (state.lock) {
+                state.wrongExits++;
+            }
+            return new Admission(false, "exit_outside_profile", detail, exit.circuitId());
+        }
+        Session s = r.session();
+        if (s == null || fp == null) {
+            return Admission.OK;
+        }
+        synchronized (state.lock) {
+            if (s.pin != null || s.exit == null || s.exit.fingerprint().equals(fp) || s.expectedChange != null
+                    || r.epoch() != s.epoch || state.sessions.get(s.key) != s) {
+                return Admission.OK;
+            }
+            String held = s.exit.fingerprint();
+            ExitCatalog known = state.catalogFor(s.demand);
+            if (state.whyExitGone(held, known) != null
+                    || (!s.demand.isAny() && known != null && !state.usableExits(s.demand, known).contains(held))) {
+                return Admission.OK; // its exit is gone or no longer wanted: moving within the group is right
+            }
+            s.pin = held;
+            s.epoch++;
+            String detail = "tor put " + s + " on circuit " + exit.circuitId() + " through " + state.label(fp)
+                    + " instead of its circuit " + s.circuitId + " through " + s.exit.label() + "; holding its exit";
+            log.info(detail);
+            return new Admission(false, "session_exit_held", detail, null);
         }
     }
 
@@ -303,6 +360,12 @@ final class ExitRouting {
             s.problem = null;
         }
         return true;
+    }
+
+    long wrongExits() {
+        synchronized (state.lock) {
+            return state.wrongExits;
+        }
     }
 
     int liveTunnels(String instance) {

@@ -164,8 +164,10 @@ final class InstancePlanner {
                     slot.appliedOn = c;
                     slot.generation++;
                     slot.lastUsedNanos = state.nanoClock.getAsLong();
-                    if (target.kind() == ExitProfile.Kind.ONE) {
-                        slot.watch = new PinnedExitWatch(target.exits().iterator().next(), watchCallback(slot));
+                    // Also for a one-exit group (country-us with one US exit): a strict session pinned to that
+                    // exit is served by it, and must hear when circuits to the exit keep failing.
+                    if (target.singleExit().isPresent()) {
+                        slot.watch = new PinnedExitWatch(target.singleExit().get(), watchCallback(slot));
                         c.addListener(slot.watch);
                     }
                 }

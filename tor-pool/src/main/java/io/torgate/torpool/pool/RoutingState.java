@@ -43,6 +43,8 @@ final class RoutingState {
     final List<Growth> growths = new ArrayList<>();
     final ExitHealth health = new ExitHealth();
     private long operations;
+    /** Connections tor carried through an exit outside their profile (rejected before the client was answered). */
+    long wrongExits;
 
     RoutingState(TorPool pool, ExitCatalog catalog, InstanceSelector selector, LongSupplier nanoClock,
                  RandomGenerator random) {

@@ -185,7 +185,7 @@ final class SessionPlanner {
             Set<String> served = new TreeSet<>();
             for (Slot slot : state.slots.values()) {
                 ExitProfile p = slot.applying != null ? slot.target : slot.profile;
-                if (p.kind() == ExitProfile.Kind.ONE && candidates.containsAll(p.exits())) {
+                if (p.singleExit().isPresent() && candidates.containsAll(p.exits())) {
                     served.addAll(p.exits());
                 }
             }

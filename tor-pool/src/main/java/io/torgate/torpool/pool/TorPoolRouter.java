@@ -2,6 +2,7 @@ package io.torgate.torpool.pool;
 
 import io.torgate.gateway.ConnectRequest;
 import io.torgate.gateway.IsolationCredentials;
+import io.torgate.gateway.RetryRouteException;
 import io.torgate.gateway.Route;
 import io.torgate.gateway.Router;
 import io.torgate.gateway.SocksReply;
@@ -129,6 +130,15 @@ public final class TorPoolRouter implements Router {
         exitListeners.add(listener);
     }
 
+    /**
+     * Connections tor carried through an exit outside the profile they were routed under, rejected before their
+     * client was answered (their circuits closed, the clients routed again). Tor should never do this; a
+     * non-zero value is worth a look at the tor logs.
+     */
+    public long wrongExitsRejected() {
+        return routing.wrongExits();
+    }
+
     /** Established tunnels through this instance that have not closed yet. */
     public int liveTunnels(String instance) {
         return routing.liveTunnels(instance);
@@ -156,10 +166,42 @@ public final class TorPoolRouter implements Router {
     private final class Observer implements TunnelObserver {
         private final ExitRouting.Routed routed;
         private final long routedAtNanos;
+        /** The exit future {@link #admit} waited on, reused once the tunnel is established. */
+        private volatile CompletableFuture<StreamExit> admittedExit;
 
         Observer(ExitRouting.Routed routed, long routedAtNanos) {
             this.routed = routed;
             this.routedAtNanos = routedAtNanos;
+        }
+
+        /**
+         * Connections that ask for particular exits, and sessions, are answered only once tor's choice is known
+         * and checked ({@link ExitRouting#admit}); tor reports it (STREAM SUCCEEDED) as it answers the SOCKS
+         * CONNECT, so the wait is short. Connections for any exit without a session go ahead at once and their
+         * exit is learned afterwards.
+         */
+        @Override
+        public CompletionStage<Void> admit(InetSocketAddress upstreamLocal) {
+            if (upstreamLocal == null || routed.profile().kind() == ExitProfile.Kind.ANY && routed.session() == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            TorInstance instance = routed.slot().instance;
+            CompletableFuture<StreamExit> exit = instance.exitFor(upstreamLocal.getPort(), routedAtNanos)
+                    .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            admittedExit = exit;
+            return exit.thenCompose(e -> {
+                ExitRouting.Admission a = routing.admit(routed, e);
+                if (a.ok()) {
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                RetryRouteException retry = new RetryRouteException(a.reason(), a.detail());
+                if (a.closeCircuit() == null || instance.control().isEmpty()) {
+                    return CompletableFuture.<Void>failedFuture(retry);
+                }
+                // Closed before routing again, or tor could attach the retry to the same circuit.
+                return instance.control().get().closeCircuit(a.closeCircuit())
+                        .handle((v, closeError) -> { throw retry; });
+            });
         }
 
         @Override
@@ -167,9 +209,12 @@ public final class TorPoolRouter implements Router {
             TorInstance instance = routed.slot().instance;
             routing.established(routed, tunnel);
             InetSocketAddress local = tunnel.upstreamLocalAddress();
-            if (local != null) {
-                CompletableFuture<StreamExit> exit = instance.exitFor(local.getPort(), routedAtNanos)
+            CompletableFuture<StreamExit> exit = admittedExit;
+            if (exit == null && local != null) {
+                exit = instance.exitFor(local.getPort(), routedAtNanos)
                         .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            if (exit != null) {
                 exitsByTunnel.put(tunnel.id(), exit);
                 exit.thenAccept(e -> learned(tunnel, instance, e));
             }

@@ -440,6 +440,11 @@ public final class TestNetwork implements AutoCloseable {
         return whoami.url();
     }
 
+    /** HTTP requests that reached the whoami server through this relay (an exit), since the network started. */
+    public long whoamiRequestsThrough(String fingerprint) {
+        return whoami.requestsThrough(fingerprint);
+    }
+
     /** Base URL of the Onionoo stand-in; {@code GET {base}/details} serves the details document. */
     public URI onionooUrl() {
         return onionoo.url();

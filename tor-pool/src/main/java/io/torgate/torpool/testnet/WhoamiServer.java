@@ -12,11 +12,14 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,8 @@ final class WhoamiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Supplier<Collection<ManagedRelay>> relays;
     private final URI url;
+    /** Requests answered, by the fingerprint of the relay that carried them: proof of what reached the server. */
+    private final Map<String, LongAdder> requestsByCarrier = new ConcurrentHashMap<>();
 
     private WhoamiServer(HttpServer server, ExecutorService executor, Supplier<Collection<ManagedRelay>> relays) {
         this.server = server;
@@ -70,11 +75,19 @@ final class WhoamiServer implements AutoCloseable {
         return url;
     }
 
+    /** HTTP requests that reached this server through the relay with this fingerprint. */
+    long requestsThrough(String fingerprint) {
+        LongAdder n = requestsByCarrier.get(fingerprint);
+        return n == null ? 0 : n.sum();
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             drain(ex.getRequestBody());
             InetSocketAddress client = ex.getRemoteAddress();
             Optional<ManagedRelay> relay = carrier(client, ex.getLocalAddress());
+            relay.ifPresent(r -> requestsByCarrier.computeIfAbsent(r.snapshot().fingerprint(), k -> new LongAdder())
+                    .increment());
             if (ex.getRequestURI().getPath().equals("/bytes")) {
                 sendBytes(ex, relay);
             } else {

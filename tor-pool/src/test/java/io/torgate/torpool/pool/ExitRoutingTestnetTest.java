@@ -9,9 +9,11 @@ import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.testing.RawHttp;
 import io.torgate.gateway.testing.Socks5TestClient;
+import io.torgate.torpool.control.TorControl;
 import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.directory.NodeDirectoryConfig;
 import io.torgate.torpool.directory.RefreshOutcome;
+import io.torgate.torpool.instance.TorInstance;
 import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
 import io.torgate.torpool.session.SessionNotFoundException;
@@ -195,10 +197,6 @@ class ExitRoutingTestnetTest {
 
     // ---- tests ----------------------------------------------------------------------------------------------
 
-    @org.junit.jupiter.api.Disabled("KNOWN BUG, issue 4 still open: once (1 of 2 full runs) country-us connections on an"
-            + " instance just re-profiled from 'any exit' left through non-US exits; likely tor reusing clean pre-built"
-            + " circuits after SETCONF ExitNodes (only dirty circuits are abandoned). Fix: close circuits whose exit is"
-            + " outside the new profile after SETCONF, then re-enable.")
     @Test
     @Order(1)
     void countryConnectionsAllLeaveThroughThatCountrysExits() throws Exception {
@@ -333,20 +331,100 @@ class ExitRoutingTestnetTest {
             each.add(ok("henry-rotate-each"));
         }
         assertThat(each).extracting(f -> f.learned().instance() + "/" + f.learned().circuit()).doesNotHaveDuplicates();
+        // Tor may put a session on a new circuit (a slow stream is retried on another one), but never on one that
+        // another session uses, and torgate keeps the session's exit whatever tor does.
         Map<String, String> circuitOwner = new ConcurrentHashMap<>();
         for (var e : bySession.entrySet()) {
             Set<String> circuits = e.getValue().stream().map(f -> f.learned().instance() + "/" + f.learned().circuit())
                     .collect(Collectors.toSet());
-            assertThat(circuits).as("one circuit for " + e.getKey()).hasSize(1);
+            if (circuits.size() > 1) {
+                log.info("MEASURE tor moved {} over {} circuits: {}", e.getKey(), circuits.size(), circuits);
+            }
             assertThat(whoamis(e.getValue())).as("one exit for " + e.getKey()).hasSize(1);
-            String c = circuits.iterator().next();
-            String other = circuitOwner.putIfAbsent(c, e.getKey());
-            assertThat(other).as("circuit " + c + " of " + e.getKey() + " is not shared").isNull();
+            for (String c : circuits) {
+                String other = circuitOwner.putIfAbsent(c, e.getKey());
+                assertThat(other).as("circuit " + c + " of " + e.getKey() + " is not shared").isNull();
+            }
+        }
+    }
+
+    private TorControl controlOf(String instance) {
+        return pool.instances().stream().filter(i -> i.name().equals(instance)).findFirst()
+                .flatMap(TorInstance::control).orElseThrow(() -> new AssertionError("no control connection to " + instance));
+    }
+
+    /** Sets ExitNodes on an instance's tor behind torgate's back, as if tor had chosen other exits on its own. */
+    private static void setExitNodesBehindTorgatesBack(TorControl control, Collection<String> fingerprints) throws Exception {
+        control.setConf(Map.of("ExitNodes", fingerprints.stream().sorted().map(fp -> "$" + fp)
+                .collect(Collectors.joining(",")), "StrictNodes", "1")).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Puts back the profile torgate believes the instance has. */
+    private void restoreProfile(String instance) throws Exception {
+        ExitProfile p = router.profiles().get(instance);
+        TorControl c = controlOf(instance);
+        if (p.kind() == ExitProfile.Kind.ANY) {
+            c.resetConf(p.torOptions().keySet()).get(10, TimeUnit.SECONDS);
+        } else {
+            c.setConf(p.torOptions()).get(10, TimeUnit.SECONDS);
         }
     }
 
     @Test
     @Order(7)
+    void aFlexibleSessionThatTorPutsOnAnotherExitIsHeldOnItsOwnBeforeItsClientSendsAByte() throws Exception {
+        forgetAllSessions();
+        String user = "hold-session-h-country-de_us_nl_fr";
+        Fetch first = ok(user);
+        String exit = first.whoami();
+        String instance = first.learned().instance();
+        Set<String> others = new HashSet<>(exitsIn("de", "us", "nl", "fr"));
+        others.remove(exit);
+        Map<String, Long> before = new java.util.HashMap<>();
+        others.forEach(fp -> before.put(fp, net.whoamiRequestsThrough(fp)));
+        // Tor abandons the session's circuit and builds the next one through another exit of the group.
+        setExitNodesBehindTorgatesBack(controlOf(instance), others);
+        try {
+            Fetch after = ok(user);
+            assertThat(after.whoami()).as("the session keeps its exit").isEqualTo(exit);
+            SessionInfo s = session("hold", "h");
+            assertThat(s.exitChanges()).isZero();
+            assertThat(s.pinnedExit()).as("held on its exit").contains(exit);
+            assertThat(s.problem()).isEmpty();
+            assertThat(ok(user).whoami()).isEqualTo(exit);
+            others.forEach(fp -> assertThat(net.whoamiRequestsThrough(fp)).as("requests through " + fp)
+                    .isEqualTo(before.get(fp)));
+        } finally {
+            restoreProfile(instance);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void aConnectionTorCarriesThroughAnExitOutsideItsProfileNeverReachesTheDestination() throws Exception {
+        forgetAllSessions();
+        String user = "astray-country-us";
+        Fetch first = ok(user);
+        assertThat(first.whoami()).isEqualTo(exitIn("us").fingerprint());
+        String instance = first.learned().instance();
+        String de = exitIn("de").fingerprint();
+        long deBefore = net.whoamiRequestsThrough(de);
+        long rejectedBefore = router.wrongExitsRejected();
+        setExitNodesBehindTorgatesBack(controlOf(instance), List.of(de));
+        try {
+            Fetch astray = fetch(user);
+            assertThat(astray.reply()).as("general failure after every route went astray").isEqualTo(0x01);
+            assertThat(router.wrongExitsRejected() - rejectedBefore).isEqualTo(3);
+            assertThat(net.whoamiRequestsThrough(de)).as("no request reached whoami through the wrong exit")
+                    .isEqualTo(deBefore);
+        } finally {
+            restoreProfile(instance);
+        }
+        assertThat(ok(user).whoami()).as("once tor behaves, the same request goes through").isEqualTo(exitIn("us").fingerprint());
+    }
+
+    @Test
+    @Order(9)
     void rotationChangesTheExitEveryTimeAndTheNextConnectionUsesIt() throws Exception {
         forgetAllSessions();
         String user = "rot-session-r-country-de_us";
@@ -377,7 +455,7 @@ class ExitRoutingTestnetTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void thePoolGrowsToItsMaxForDistinctExitsThenRefusesClearlyAndReusesIdleInstances() throws Exception {
         forgetAllSessions();
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -418,7 +496,7 @@ class ExitRoutingTestnetTest {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void sessionsExpireAfterTheirTtlAndRemoveClosesTheirTunnels() throws Exception {
         ok("ttl-session-short-ttl-2s");
         assertThat(router.sessions().get("ttl", "short")).isPresent();
@@ -436,7 +514,7 @@ class ExitRoutingTestnetTest {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void whenAnExitDiesItsStrictSessionFailsClearlyAndAFlexibleOneMovesWithinItsGroup() throws Exception {
         forgetAllSessions();
         Set<String> group = exitsIn("de", "us");

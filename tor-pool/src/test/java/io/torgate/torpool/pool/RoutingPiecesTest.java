@@ -35,6 +35,11 @@ class RoutingPiecesTest {
         assertThatThrownBy(() -> new ExitProfile(ExitProfile.Kind.ONE, Set.of(A, B), "x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly one");
         assertThatThrownBy(() -> ExitProfile.group("g", Set.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThat(ExitProfile.one(C).singleExit()).contains(C);
+        assertThat(ExitProfile.group("country-us", Set.of(C)).singleExit()).as("a one-exit group is one exit to tor")
+                .contains(C);
+        assertThat(group.singleExit()).isEmpty();
+        assertThat(ExitProfile.ANY.singleExit()).isEmpty();
     }
 
     @Test
