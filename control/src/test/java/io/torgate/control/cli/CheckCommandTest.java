@@ -11,9 +11,13 @@ import io.torgate.control.metrics.TorgateMetrics;
 import io.torgate.gateway.Authenticator;
 import io.torgate.gateway.ConnectRequest;
 import io.torgate.gateway.Gateway;
+import io.torgate.gateway.Mode;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Route;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.session.ExitInfo;
+import io.torgate.torpool.session.Rotation;
+import io.torgate.torpool.session.SessionInfo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -296,18 +300,18 @@ class CheckCommandTest {
         }
 
         @Override
-        public List<Session> list() {
+        public List<SessionInfo> list() {
             return List.of();
         }
 
         @Override
-        public Optional<Session> get(String user, String session) {
+        public Optional<SessionInfo> get(String user, String session) {
             asked.add(user + "/" + session);
             boolean learned = looks.incrementAndGet() > unknownFor;
-            Optional<Exit> exit = learned ? Optional.of(new Exit(FINGERPRINT, Optional.of("exit7"),
-                    Optional.of("192.0.2.7"), Optional.of("nl"))) : Optional.empty();
+            Optional<ExitInfo> exit = learned ? Optional.of(new ExitInfo(FINGERPRINT, Optional.of("exit7"),
+                    Optional.of("192.0.2.7"), Optional.of("nl"), Optional.of("12"), List.of())) : Optional.empty();
             Instant now = Instant.now();
-            return Optional.of(new Session(user, session, "flexible", List.of(), List.of(), Optional.empty(),
+            return Optional.of(new SessionInfo(user, session, Mode.FLEXIBLE, List.of(), List.of(), Optional.empty(),
                     Optional.of("tor-0"), exit, now, now, Duration.ofMinutes(10), Optional.empty(), 0, 1, 0, 0,
                     Optional.empty(), Optional.ofNullable(problem)));
         }
