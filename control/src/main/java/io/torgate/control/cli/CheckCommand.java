@@ -77,33 +77,13 @@ final class CheckCommand implements Callable<Integer> {
         Steps steps = new Steps(out);
 
         ApiCall.Answer health = apiCall(steps, "health", "/health");
-        if (health != null) {
-            steps.report(health.ok(), "health", health.ok() ? "healthy" : health.error());
-        }
         if (health == null) {
             steps.skip("pool", "needs the API");
         } else {
+            steps.report(health.ok(), "health", health.ok() ? "healthy" : health.error());
             pool(steps);
         }
-
-        boolean probed = false;
-        try (SocksProbe p = steps.gateway(socks)) {
-            if (p == null) {
-                steps.skip("probe", "needs the gateway");
-            } else {
-                String where = "GET " + probe + " as " + username + ": ";
-                try {
-                    String status = p.get(probe, username, password);
-                    probed = isSuccess(status);
-                    steps.report(probed, "probe", where + status);
-                } catch (IOException e) {
-                    steps.report(false, "probe", where + e.getMessage());
-                }
-            }
-        } catch (IOException closing) {
-            // closing the probe's socket: nothing to report
-        }
-
+        boolean probed = probe(steps, username);
         if (health == null) {
             steps.skip("exit", "needs the API");
         } else if (!probed) {
@@ -113,6 +93,27 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return steps.allPassed() ? ExitCodes.OK : ExitCodes.RUNTIME_FAILURE;
+    }
+
+    /** The gateway and probe steps; true when the probe got a 2xx answer. */
+    private boolean probe(Steps steps, String username) {
+        try (SocksProbe p = steps.gateway(socks)) {
+            if (p == null) {
+                steps.skip("probe", "needs the gateway");
+                return false;
+            }
+            String what = "GET " + probe + " as " + username + ": ";
+            try {
+                String status = p.get(probe, username, password);
+                steps.report(isSuccess(status), "probe", what + status);
+                return isSuccess(status);
+            } catch (IOException e) {
+                steps.report(false, "probe", what + e.getMessage());
+                return false;
+            }
+        } catch (IOException closing) {
+            return false; // only closing the probe's socket can throw here, after the steps were reported
+        }
     }
 
     /** The probe's username must pass the gateway's grammar; the user's part is what the operator gave. */

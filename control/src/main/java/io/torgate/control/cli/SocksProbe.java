@@ -82,6 +82,14 @@ final class SocksProbe implements Closeable {
      *                     exchange
      */
     String get(URI url, String user, String password) throws IOException {
+        try {
+            return exchange(url, user, password);
+        } catch (SocketTimeoutException e) {
+            throw new IOException("no answer within " + socket.getSoTimeout() / 1000 + " s", e);
+        }
+    }
+
+    private String exchange(URI url, String user, String password) throws IOException {
         if (loginAsked) { // torgate asks even without users: the username carries the route
             login(user, password);
         }
