@@ -1,13 +1,12 @@
 package io.torgate.control.api;
 
 import io.torgate.gateway.RoutingException;
-import io.torgate.torpool.session.ExitInfo;
+import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
 import io.torgate.torpool.session.SessionNotFoundException;
 import io.torgate.torpool.session.Sessions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -28,18 +27,18 @@ public final class RouterSessions implements SessionsView {
     }
 
     @Override
-    public List<Session> list() {
-        return sessions.list().stream().map(RouterSessions::session).toList();
+    public List<SessionInfo> list() {
+        return sessions.list();
     }
 
     @Override
-    public Optional<Session> get(String user, String session) {
-        return sessions.get(user, session).map(RouterSessions::session);
+    public Optional<SessionInfo> get(String user, String session) {
+        return sessions.get(user, session);
     }
 
     @Override
     public Optional<Rotation> rotate(String user, String session) throws InterruptedException {
-        io.torgate.torpool.session.Rotation r;
+        Rotation r;
         try {
             r = sessions.rotate(user, session).get(ROTATE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | CompletionException e) {
@@ -59,23 +58,11 @@ public final class RouterSessions implements SessionsView {
             throw new IllegalStateException("no tor instance was ready for a new exit within " + ROTATE_WAIT.toSeconds()
                     + " s; the rotation goes on in the background");
         }
-        return Optional.of(new Rotation(r.user(), r.session(), r.oldExit().map(RouterSessions::exit), exit(r.newExit()),
-                r.took()));
+        return Optional.of(r);
     }
 
     @Override
     public boolean remove(String user, String session) {
         return sessions.remove(user, session);
-    }
-
-    static Session session(SessionInfo s) {
-        return new Session(s.user(), s.session(), s.mode().name().toLowerCase(Locale.ROOT), s.countries(), s.excluded(),
-                s.pinnedExit(), s.instance(), s.exit().map(RouterSessions::exit), s.created(), s.lastUsed(), s.ttl(),
-                s.expiresAt(), s.liveTunnels(), s.connections(), s.rotations(), s.exitChanges(), s.lastExitChange(),
-                s.problem());
-    }
-
-    static Exit exit(ExitInfo e) {
-        return new Exit(e.fingerprint(), e.nickname(), e.address(), e.country());
     }
 }

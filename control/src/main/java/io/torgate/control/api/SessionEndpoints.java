@@ -1,7 +1,11 @@
 package io.torgate.control.api;
 
+import io.torgate.torpool.session.ExitInfo;
+import io.torgate.torpool.session.Rotation;
+import io.torgate.torpool.session.SessionInfo;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -67,7 +71,7 @@ final class SessionEndpoints {
         SessionsView v = view();
         String user = checked("user", req.pathParam("user"), USER);
         String session = checked("session", req.pathParam("session"), SESSION);
-        SessionsView.Rotation r;
+        Rotation r;
         try {
             r = v.rotate(user, session).orElseThrow(() -> missing(user, session));
         } catch (IllegalStateException e) {
@@ -111,18 +115,18 @@ final class SessionEndpoints {
         return ApiException.notFound("no live session '" + session + "' of user '" + user + "'");
     }
 
-    static Map<String, Object> json(SessionsView.Session s) {
+    static Map<String, Object> json(SessionInfo s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("user", s.user());
         m.put("session", s.session());
-        m.put("mode", s.mode());
+        m.put("mode", s.mode().name().toLowerCase(Locale.ROOT));
         m.put("countries", s.countries());
         m.put("excluded", s.excluded());
         m.put("pinned_exit", s.pinnedExit().orElse(null));
         m.put("instance", s.instance().orElse(null));
         m.put("exit", s.exit().map(SessionEndpoints::exit).orElse(null));
-        m.put("created_at", s.createdAt().toString());
-        m.put("last_used_at", s.lastUsedAt().toString());
+        m.put("created_at", s.created().toString());
+        m.put("last_used_at", s.lastUsed().toString());
         m.put("ttl_seconds", Durations.seconds(s.ttl()));
         m.put("expires_at", s.expiresAt().map(Object::toString).orElse(null));
         m.put("live_tunnels", s.liveTunnels());
@@ -134,7 +138,8 @@ final class SessionEndpoints {
         return m;
     }
 
-    static Map<String, Object> exit(SessionsView.Exit e) {
+    /** The exit as the API shows it: identity, address and country (the circuit is the router's business). */
+    static Map<String, Object> exit(ExitInfo e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fingerprint", e.fingerprint());
         m.put("nickname", e.nickname().orElse(null));

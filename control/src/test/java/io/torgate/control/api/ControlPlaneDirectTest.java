@@ -146,12 +146,19 @@ class ControlPlaneDirectTest {
         assertThat(one.path("ttl_seconds").asDouble()).isEqualTo(600.0);
         assertThat(one.path("pinned_exit").asText()).isEqualTo("C".repeat(40));
         assertThat(one.path("exit").path("address").asText()).isEqualTo("192.0.2.1");
+        // The API's session shape, in order; the exit shows no circuit (tor-pool's ExitInfo carries one)
+        assertThat(fieldNames(one)).containsExactly("user", "session", "mode", "countries", "excluded", "pinned_exit",
+                "instance", "exit", "created_at", "last_used_at", "ttl_seconds", "expires_at", "live_tunnels",
+                "connections", "rotations", "exit_changes", "last_exit_change", "problem");
+        assertThat(fieldNames(one.path("exit"))).containsExactly("fingerprint", "nickname", "address", "country");
 
         ApiClient.Response rotated = api.post("/sessions/alice/s1/rotate", null);
         assertThat(rotated.status()).isEqualTo(200);
         assertThat(rotated.json().path("old_exit").path("fingerprint").asText()).isEqualTo("A".repeat(40));
         assertThat(rotated.json().path("new_exit").path("fingerprint").asText()).isNotEqualTo("A".repeat(40));
         assertThat(rotated.json().path("took_seconds").asDouble()).isEqualTo(1.5);
+        assertThat(fieldNames(rotated.json().path("new_exit"))).containsExactly("fingerprint", "nickname", "address",
+                "country");
         assertThat(api.get("/sessions/alice/s1").json().path("rotations").asInt()).isEqualTo(1);
         assertThat(api.get("/sessions/alice/s1").json().path("last_exit_change").asText()).isEqualTo("rotation");
         assertThat(api.get("/sessions/alice/s1").json().path("exit").path("fingerprint").asText())
@@ -164,6 +171,12 @@ class ControlPlaneDirectTest {
         assertError(api.get("/sessions/bob/x"), 404, "not_found", "no live session 'x' of user 'bob'");
         assertError(api.delete("/sessions/bob/x"), 404, "not_found", "'x'");
         assertError(api.post("/sessions/bob/x/rotate", null), 404, "not_found", "'x'");
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

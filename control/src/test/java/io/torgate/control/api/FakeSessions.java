@@ -1,5 +1,9 @@
 package io.torgate.control.api;
 
+import io.torgate.gateway.Mode;
+import io.torgate.torpool.session.ExitInfo;
+import io.torgate.torpool.session.Rotation;
+import io.torgate.torpool.session.SessionInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -7,35 +11,39 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** An in-memory {@link SessionsView}: what the session endpoints are tested against until routing wires the real one. */
+/** An in-memory {@link SessionsView}: what the session endpoints are tested against without a tor pool. */
 final class FakeSessions implements SessionsView {
 
-    private final Map<String, Session> sessions = new TreeMap<>();
+    private final Map<String, SessionInfo> sessions = new TreeMap<>();
     private int rotations;
     volatile boolean refuseRotation;
 
     synchronized void put(String user, String session, String exitFingerprint) {
         Instant now = Instant.parse("2025-01-01T00:00:00Z");
-        sessions.put(user + "/" + session, new Session(user, session, "strict", List.of("de"), List.of(),
+        sessions.put(user + "/" + session, new SessionInfo(user, session, Mode.STRICT, List.of("de"), List.of(),
                 Optional.of(exitFingerprint), Optional.of("tor-0"),
-                Optional.of(new Exit(exitFingerprint, Optional.of("exit0"), Optional.of("192.0.2.1"), Optional.of("de"))),
+                Optional.of(exit(exitFingerprint, Optional.of("exit0"), Optional.of("192.0.2.1"))),
                 now, now, Duration.ofMinutes(10), Optional.of(now.plusSeconds(600)), 1, 3, 0, 0, Optional.empty(),
                 Optional.empty()));
     }
 
+    private static ExitInfo exit(String fingerprint, Optional<String> nickname, Optional<String> address) {
+        return new ExitInfo(fingerprint, nickname, address, Optional.of("de"), Optional.empty(), List.of());
+    }
+
     @Override
-    public synchronized List<Session> list() {
+    public synchronized List<SessionInfo> list() {
         return List.copyOf(sessions.values());
     }
 
     @Override
-    public synchronized Optional<Session> get(String user, String session) {
+    public synchronized Optional<SessionInfo> get(String user, String session) {
         return Optional.ofNullable(sessions.get(user + "/" + session));
     }
 
     @Override
     public synchronized Optional<Rotation> rotate(String user, String session) {
-        Session s = sessions.get(user + "/" + session);
+        SessionInfo s = sessions.get(user + "/" + session);
         if (s == null) {
             return Optional.empty();
         }
@@ -43,10 +51,9 @@ final class FakeSessions implements SessionsView {
             throw new IllegalStateException("no other exit in [de] is running");
         }
         rotations++;
-        Exit next = new Exit(String.format("%040X", rotations), Optional.of("exit" + rotations), Optional.empty(),
-                Optional.of("de"));
-        Session moved = new Session(s.user(), s.session(), s.mode(), s.countries(), s.excluded(),
-                Optional.of(next.fingerprint()), s.instance(), Optional.of(next), s.createdAt(), s.lastUsedAt(), s.ttl(),
+        ExitInfo next = exit(String.format("%040X", rotations), Optional.of("exit" + rotations), Optional.empty());
+        SessionInfo moved = new SessionInfo(s.user(), s.session(), s.mode(), s.countries(), s.excluded(),
+                Optional.of(next.fingerprint()), s.instance(), Optional.of(next), s.created(), s.lastUsed(), s.ttl(),
                 s.expiresAt(), 0, s.connections(), s.rotations() + 1, s.exitChanges() + 1, Optional.of("rotation"),
                 Optional.empty());
         sessions.put(user + "/" + session, moved);

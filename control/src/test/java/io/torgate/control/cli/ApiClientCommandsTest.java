@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +14,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** status / rotate / nodes against a tiny HTTP server on 127.0.0.1 that answers canned API JSON. */
 class ApiClientCommandsTest {
@@ -25,8 +22,7 @@ class ApiClientCommandsTest {
     private final Map<String, String[]> canned = new ConcurrentHashMap<>(); // "METHOD path?query" -> {status, body}
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final List<String> authHeaders = new CopyOnWriteArrayList<>();
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final InProcessCli cli = new InProcessCli();
 
     @BeforeEach
     void start() throws IOException {
@@ -57,17 +53,7 @@ class ApiClientCommandsTest {
     }
 
     private int run(String... args) {
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K made = CommandLine.defaultFactory().create(cls);
-                if (made instanceof ApiCall a) {
-                    a.env = Map.of(); // independent of the environment running the tests
-                }
-                return made;
-            }
-        };
-        return Cli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), factory).execute(args);
+        return cli.run(args);
     }
 
     private static final String STATUS = """
@@ -82,14 +68,14 @@ class ApiClientCommandsTest {
         canned.put("GET /status", new String[] {"200", STATUS});
         canned.put("GET /health", new String[] {"200", "{\"status\":\"ok\",\"ready_instances\":2,\"instances\":3}"});
         assertThat(run("status", "--api", api())).isZero();
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .contains("upstream:   tor-pool")
                 .contains("listeners:  gateway 127.0.0.1:1080, api 127.0.0.1:8080, proxy ports 127.0.0.1:40123")
                 .contains("tunnels:    3 active")
                 .contains("instances:  3 (2 READY, 1 BOOTSTRAPPING), 0 draining")
                 .contains("directory:  12 relays, age 61.0 s")
                 .contains("health:     ok");
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
         assertThat(authHeaders).containsOnly("none");
     }
 
@@ -99,7 +85,7 @@ class ApiClientCommandsTest {
         canned.put("GET /health", new String[] {"503",
                 "{\"error\":\"not_ready\",\"detail\":\"no tor instance can carry a tunnel: tor-0 BOOTSTRAPPING\"}"});
         assertThat(run("status", "--api", api())).isEqualTo(ExitCodes.RUNTIME_FAILURE);
-        assertThat(out.toString()).contains("health:     NOT HEALTHY (error: no tor instance can carry a tunnel:"
+        assertThat(cli.out()).contains("health:     NOT HEALTHY (error: no tor instance can carry a tunnel:"
                 + " tor-0 BOOTSTRAPPING)");
     }
 
@@ -111,7 +97,7 @@ class ApiClientCommandsTest {
                  "new_exit":{"fingerprint":"BBBB","nickname":"newrelay","address":"10.0.0.2","country":"nl"},
                  "took_seconds":0.2}"""});
         assertThat(run("rotate", "--api", api(), "alice", "x7k2")).isZero();
-        assertThat(out.toString().trim()).isEqualTo("alice/x7k2: oldrelay AAAA (de) \u2192 newrelay BBBB (nl)");
+        assertThat(cli.out().trim()).isEqualTo("alice/x7k2: oldrelay AAAA (de) \u2192 newrelay BBBB (nl)");
     }
 
     @Test
@@ -119,8 +105,8 @@ class ApiClientCommandsTest {
         canned.put("POST /sessions/bob/nope/rotate",
                 new String[] {"404", "{\"error\":\"not_found\",\"detail\":\"no session bob/nope\"}"});
         assertThat(run("rotate", "--api", api(), "bob", "nope")).isEqualTo(ExitCodes.RUNTIME_FAILURE);
-        assertThat(err.toString().trim()).isEqualTo("error: no session bob/nope");
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.err().trim()).isEqualTo("error: no session bob/nope");
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
@@ -132,7 +118,7 @@ class ApiClientCommandsTest {
                  {"fingerprint":"BBBB2222","nickname":"nl","country":"nl","flags":["Exit","Stable","Fast"],
                   "exit_addresses":["10.0.0.2","10.0.0.3"],"bandwidth":null}]}"""});
         assertThat(run("nodes", "--api", api(), "--country", "de,nl", "--flag", "Stable")).isZero();
-        assertThat(out.toString().lines().toList()).containsExactly(
+        assertThat(cli.out().lines().toList()).containsExactly(
                 "FINGERPRINT  NICKNAME  CC  FLAGS             EXIT ADDRESSES",
                 "AAAA1111     relayde   de  Exit,Stable       10.0.0.1",
                 "BBBB2222     nl        nl  Exit,Stable,Fast  10.0.0.2 10.0.0.3",
@@ -144,24 +130,13 @@ class ApiClientCommandsTest {
         canned.put("GET /nodes", new String[] {"200", "{\"count\":0,\"nodes\":[]}"});
         assertThat(run("nodes", "--api", api(), "--api-token", "s3cret-token-0123456789")).isZero();
         assertThat(authHeaders).containsExactly("Bearer s3cret-token-0123456789");
-        assertThat(out.toString() + err.toString()).doesNotContain("s3cret");
+        assertThat(cli.out() + cli.err()).doesNotContain("s3cret");
     }
 
     @Test
     void theTokenComesFromTheEnvironmentWithoutAFlag() {
         canned.put("GET /nodes", new String[] {"200", "{\"count\":0,\"nodes\":[]}"});
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K made = CommandLine.defaultFactory().create(cls);
-                if (made instanceof ApiCall a) {
-                    a.env = Map.of("TORGATE_API_TOKEN", "env-token-0123456789");
-                }
-                return made;
-            }
-        };
-        assertThat(Cli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), factory)
-                .execute("nodes", "--api", api())).isZero();
+        assertThat(cli.env(Map.of("TORGATE_API_TOKEN", "env-token-0123456789")).run("nodes", "--api", api())).isZero();
         assertThat(authHeaders).containsExactly("Bearer env-token-0123456789");
     }
 
@@ -173,13 +148,13 @@ class ApiClientCommandsTest {
         }
         for (String[] cmd : List.of(new String[] {"status"}, new String[] {"rotate", "a", "b"},
                 new String[] {"nodes"})) {
-            err.getBuffer().setLength(0);
+            cli.clear();
             String[] args = new String[cmd.length + 2];
             System.arraycopy(cmd, 0, args, 0, cmd.length);
             args[cmd.length] = "--api";
             args[cmd.length + 1] = "127.0.0.1:" + closed;
             assertThat(run(args)).as(cmd[0]).isEqualTo(ExitCodes.RUNTIME_FAILURE);
-            assertThat(err.toString().trim()).as(cmd[0]).isEqualTo("torgate API not reachable at 127.0.0.1:" + closed
+            assertThat(cli.err().trim()).as(cmd[0]).isEqualTo("torgate API not reachable at 127.0.0.1:" + closed
                     + " (is torgate running with --api?)");
         }
     }
@@ -187,7 +162,7 @@ class ApiClientCommandsTest {
     @Test
     void aBadApiAddressIsAUsageErrorNamingTheValue() {
         assertThat(run("status", "--api", "nowhere:99999")).isEqualTo(ExitCodes.CONFIG_ERROR);
-        assertThat(err.toString()).contains("nowhere:99999");
+        assertThat(cli.err()).contains("nowhere:99999");
         assertThat(seen).isEmpty();
     }
 }

@@ -5,22 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,46 +29,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigReloadProcessTest {
 
     private static final Duration START = Duration.ofSeconds(30);
-    private static final String BODY = "hello through torgate";
+    private static final String BODY = LoopbackWebServer.BODY;
 
     @TempDir
     Path dir;
-    private HttpServer web;
+    private LoopbackWebServer web;
     private String url;
-    private final CountDownLatch holding = new CountDownLatch(1);
-    private final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
     void startWebServer() throws Exception {
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        web.createContext("/", exchange -> {
-            byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        web.createContext("/hold", exchange -> {
-            holding.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            byte[] body = "held and done".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        web.setExecutor(Executors.newCachedThreadPool());
-        web.start();
-        url = "http://127.0.0.1:" + web.getAddress().getPort() + "/page";
+        web = LoopbackWebServer.start();
+        url = web.url();
     }
 
     @AfterEach
     void stopWebServer() {
-        release.countDown();
-        web.stop(0);
-        ((ExecutorService) web.getExecutor()).shutdownNow();
+        web.close();
     }
 
     private static Curl.Result socks(int port, String credentials, String url) throws Exception {
@@ -99,12 +68,12 @@ class ConfigReloadProcessTest {
 
             CompletableFuture<Curl.Result> live = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return socks(port, "bob-session-live:b1", url.replace("/page", "/hold"));
+                    return socks(port, "bob-session-live:b1", web.holdUrl());
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
             });
-            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the tunnel reached the web server").isTrue();
+            assertThat(web.awaitHolding(Duration.ofSeconds(30))).as("the tunnel reached the web server").isTrue();
 
             Files.writeString(file, """
                     upstream: direct
@@ -126,10 +95,10 @@ class ConfigReloadProcessTest {
             // curl names the SOCKS5 reply code: 2, not allowed by ruleset (a wrong password reads "rejected").
             assertThat(carol.stderr()).matches("(?is).*complete SOCKS5 connection to .*\\(2\\).*");
 
-            release.countDown();
+            web.release();
             Curl.Result held = live.get(30, TimeUnit.SECONDS);
             assertThat(held.exitCode()).as(held.stderr()).isZero();
-            assertThat(held.body()).as("the tunnel opened before the reload finished").isEqualTo("held and done");
+            assertThat(held.body()).as("the tunnel opened before the reload finished").isEqualTo(LoopbackWebServer.HELD_BODY);
 
             Files.writeString(file, "users:\n  bob: {password: b3, max_tunels: 1}\n");
             torgate.hangup();

@@ -3,19 +3,13 @@ package io.torgate.control.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,43 +24,20 @@ class RunEndToEndTest {
 
     private static final Duration START = Duration.ofSeconds(30);
     private static final Duration STOP = Duration.ofSeconds(30);
-    private static final String BODY = "hello through torgate";
+    private static final String BODY = LoopbackWebServer.BODY;
 
-    private HttpServer web;
+    private LoopbackWebServer web;
     private String url;
-    /** Requests to /hold wait for this, so a tunnel stays busy for as long as a test needs. */
-    private final CountDownLatch release = new CountDownLatch(1);
-    private final CountDownLatch holding = new CountDownLatch(1);
 
     @BeforeEach
     void startWebServer() throws Exception {
-        web = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        web.createContext("/", exchange -> {
-            byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        web.createContext("/hold", exchange -> {
-            holding.countDown();
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        web.setExecutor(Executors.newCachedThreadPool());
-        web.start();
-        url = "http://127.0.0.1:" + web.getAddress().getPort() + "/page";
+        web = LoopbackWebServer.start();
+        url = web.url();
     }
 
     @AfterEach
     void stopWebServer() {
-        release.countDown();
-        web.stop(0);
-        ((ExecutorService) web.getExecutor()).shutdownNow();
+        web.close();
     }
 
     @Test
@@ -125,12 +96,12 @@ class RunEndToEndTest {
             int port = torgate.awaitListeningPort(START);
             CompletableFuture<Curl.Result> busy = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return Curl.run("--socks5-hostname", "127.0.0.1:" + port, url.replace("/page", "/hold"));
+                    return Curl.run("--socks5-hostname", "127.0.0.1:" + port, web.holdUrl());
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
             });
-            assertThat(holding.await(30, TimeUnit.SECONDS)).as("the tunnel reached the web server").isTrue();
+            assertThat(web.awaitHolding(Duration.ofSeconds(30))).as("the tunnel reached the web server").isTrue();
 
             torgate.terminate();
             await().atMost(STOP).until(() -> torgate.stderr().contains("SIGTERM: stopping"));

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code torgate testnet} as a user runs it: a child JVM builds the private Tor network, a pool of two tor
  * instances and the gateway; real curl and the JDK's SOCKS client go through it to the network's whoami
  * server, which names the exit relay that carried each request (found from socket ownership, independent of
- * torgate). SIGTERM then stops everything: exit 0 and no tor process left.
+ * torgate); {@code torgate check} runs against it. SIGTERM then stops everything: exit 0 and no tor process left.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -175,6 +175,61 @@ class TestnetEndToEndTest {
         nodes.path("nodes").forEach(n -> listed.add(n.path("fingerprint").asText()));
         assertThat(listed).isEqualTo(exits);
         assertThat(get(http, api, "/metrics")).contains("torgate_tor_instances{state=\"ready\"} 2.0");
+    }
+
+    /**
+     * {@code torgate check} as alice: every step passes, and the exit it names for its probe session is the one the
+     * whoami server saw (by socket ownership) when the same session fetched again, with the country the network
+     * gave that exit; the API's session list agrees.
+     */
+    @Test
+    void checkNamesTheGatewayThePoolAndTheExitTheWhoamiServerSawForItsSession() throws Exception {
+        int api = torgate.awaitApiPort(Duration.ofSeconds(10));
+        InProcessCli cli = new InProcessCli();
+        int status = cli.run("check", "--api", "127.0.0.1:" + api, "--socks", "127.0.0.1:" + port,
+                "--probe-url", whoami, "--user", "alice", "--socks-password", "x");
+        assertThat(status).as(cli.out() + cli.err()).isZero();
+        assertThat(cli.err()).isEmpty();
+        List<String> lines = cli.out().lines().toList();
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0)).isEqualTo("ok   health: healthy");
+        assertThat(lines.get(1)).isEqualTo("ok   pool: 2 of 2 instances ready");
+        assertThat(lines.get(2)).isEqualTo("ok   gateway: up at 127.0.0.1:" + port + " (SOCKS5)");
+        Matcher probe = Pattern.compile("ok   probe: GET " + Pattern.quote(whoami)
+                + " as alice-session-([a-z0-9]{12}): HTTP/1\\.1 200 OK").matcher(lines.get(3));
+        assertThat(probe.matches()).as(lines.get(3)).isTrue();
+        String session = probe.group(1);
+        Matcher exit = Pattern.compile("ok   exit: session alice/" + session
+                + " left through (\\S+) ([0-9A-F]{40}), address (\\S+), country ([a-z]{2})").matcher(lines.get(4));
+        assertThat(exit.matches()).as(lines.get(4)).isTrue();
+        String nickname = exit.group(1);
+        String fingerprint = exit.group(2);
+        assertThat(fingerprint).isIn(exits);
+        assertThat(exit.group(4)).isEqualTo(exitCountries.get(fingerprint));
+
+        // Ground truth: the same sticky session again, and the whoami server says which relay's socket it came from.
+        Curl.Result again = Curl.run("--socks5-hostname", "127.0.0.1:" + port, "-U", "alice-session-" + session + ":x",
+                whoami);
+        assertThat(again.exitCode()).as(again.stderr()).isZero();
+        JsonNode seen = json.readTree(again.body());
+        assertThat(seen.path("fingerprint").asText()).isEqualTo(fingerprint);
+        assertThat(seen.path("nickname").asText()).isEqualTo(nickname);
+        assertThat(seen.path("country").asText()).isEqualTo(exit.group(4));
+        assertThat(seen.path("client").asText()).startsWith(exit.group(3) + ":");
+
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        JsonNode listed = null;
+        for (JsonNode s : json.readTree(get(http, api, "/sessions?user=alice")).path("sessions")) {
+            if (s.path("session").asText().equals(session)) {
+                listed = s;
+            }
+        }
+        assertThat(listed).as("alice/%s in GET /sessions", session).isNotNull();
+        assertThat(listed.path("exit").path("fingerprint").asText()).isEqualTo(fingerprint);
+        assertThat(listed.path("exit").path("address").asText()).isEqualTo(exit.group(3));
+        assertThat(listed.path("exit").path("country").asText()).isEqualTo(exit.group(4));
+        assertThat(listed.path("connections").asLong()).isEqualTo(2);
+        assertThat(listed.path("exit_changes").asInt()).isZero();
     }
 
     private static String get(java.net.http.HttpClient http, int port, String path) throws Exception {
