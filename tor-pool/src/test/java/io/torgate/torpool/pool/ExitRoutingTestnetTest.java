@@ -282,7 +282,7 @@ class ExitRoutingTestnetTest {
 
     @Test
     @Order(5)
-    void oneSessionKeepsOneExitAndCircuitOver20ConnectionsAndRecordsIt() throws Exception {
+    void oneSessionKeepsOneExitOver20ConnectionsAndRecordsIt() throws Exception {
         forgetAllSessions();
         List<Fetch> fetches = new ArrayList<>();
         for (int k = 0; k < 20; k++) {
@@ -291,21 +291,31 @@ class ExitRoutingTestnetTest {
         assertThat(whoamis(fetches)).hasSize(1);
         String exit = fetches.get(0).whoami();
         assertThat(exitsIn("de", "us", "nl")).contains(exit);
-        assertThat(fetches).extracting(f -> f.learned().circuit()).containsOnly(fetches.get(0).learned().circuit());
-        assertThat(fetches).extracting(f -> f.learned().instance()).containsOnly(fetches.get(0).learned().instance());
+        // One circuit as a rule; tor may move a session to a new one (a stream that is slow to connect is retried on
+        // another circuit), and then torgate keeps its exit (held on it) — the exit is the promise, not the circuit.
+        Set<String> circuits = fetches.stream().map(f -> f.learned().instance() + "/" + f.learned().circuit())
+                .collect(Collectors.toSet());
+        if (circuits.size() > 1) {
+            log.info("MEASURE tor moved session keep over {} circuits: {}", circuits.size(), circuits);
+        }
+        Fetch last = fetches.get(fetches.size() - 1);
 
         SessionInfo s = Awaitility.await().atMost(Duration.ofSeconds(5))
                 .until(() -> session("carol", "keep"), i -> i.liveTunnels() == 0);
         assertThat(s.connections()).isEqualTo(20);
         assertThat(s.exitChanges()).isZero();
-        assertThat(s.pinnedExit()).as("flexible: rides its circuit, not pinned").isEmpty();
-        assertThat(s.instance()).contains(fetches.get(0).learned().instance());
+        if (circuits.size() == 1) {
+            assertThat(s.pinnedExit()).as("flexible: rides its circuit, not pinned").isEmpty();
+        } else {
+            assertThat(s.pinnedExit()).as("held on its exit when tor moved it").contains(exit);
+        }
+        assertThat(s.instance()).contains(last.learned().instance());
         assertThat(s.exit()).hasValueSatisfying(e -> {
             assertThat(e.fingerprint()).isEqualTo(exit);
             assertThat(e.nickname()).contains(net.relay(exit).nickname());
             assertThat(e.country()).contains(country(exit));
             assertThat(e.address()).contains("127.0.0.1");
-            assertThat(e.circuitId()).contains(fetches.get(0).learned().circuit());
+            assertThat(e.circuitId()).contains(last.learned().circuit());
             assertThat(e.circuitPath()).hasSize(3).last().asString().startsWith("$" + exit);
         });
         assertThat(s.expiresAt()).isPresent();
