@@ -25,6 +25,15 @@ public interface Authenticator {
     boolean authenticate(String user, String password);
 
     /**
+     * Whether checking this user's password may take long (e.g. a password hash whose first check costs a
+     * PBKDF2 of a good fraction of a second). The front door then checks it on a small bounded pool of its own
+     * instead of an event loop, so wrong passwords sent in a flood cannot stall the tunnels. Must be quick.
+     */
+    default boolean checkMayBeSlow(String user) {
+        return false;
+    }
+
+    /**
      * What the front door asks: with no users configured every password is accepted (the user part is only a
      * label), whatever {@link #authenticate} of an empty, reloadable user set would say; otherwise the password
      * must match.

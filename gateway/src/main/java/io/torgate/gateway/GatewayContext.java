@@ -9,7 +9,8 @@ record GatewayContext(
         TunnelRegistry tunnels,
         UpstreamDialer dialer,
         Redactor redactor,
-        AtomicLong tunnelIds) {
+        AtomicLong tunnelIds,
+        LoginChecks logins) {
 
     GatewayContext {
         listener = SafeListener.wrap(listener);

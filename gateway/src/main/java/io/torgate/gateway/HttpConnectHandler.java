@@ -1,5 +1,6 @@
 package io.torgate.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
@@ -13,6 +14,11 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +44,11 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
     static final int MAX_HEADER_SIZE = 8192;
     /** CONNECT has no body; a little room lets other methods reach the 405 instead of a 413. */
     static final int MAX_CONTENT = 1024;
+
+    /** A slow password check is running (see {@link Authenticator#checkMayBeSlow}). */
+    private boolean checking;
+    /** Bytes that arrived behind the CONNECT while its login was checked. */
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
 
     HttpConnectHandler(GatewayContext gw) {
         super(gw, FullHttpRequest.class);
@@ -74,26 +85,98 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
                     "bad CONNECT target '" + printable(request.uri()) + "': " + e.getMessage());
             return;
         }
-        RouteRequest route = authenticate(ctx, request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
-        if (route == null) {
+        Login login = login(ctx, request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        if (login == null) {
             return;
         }
-        ConnectRequest connect = new ConnectRequest(route, destination,
+        ConnectRequest connect = new ConnectRequest(login.route(), destination,
                 Socks5CommandHandler.inet(ctx.channel().remoteAddress()), ConnectRequest.Protocol.HTTP_CONNECT);
+        Authenticator authenticator = gw.config().authenticator();
+        if (login.password() == null) {
+            connect(ctx, connect); // no users and no credentials: nothing to check
+            return;
+        }
+        String user = login.route().user();
+        if (!authenticator.checkMayBeSlow(user)) {
+            if (authenticator.accepts(user, login.password())) {
+                connect(ctx, connect);
+            } else {
+                refuseLogin(ctx, user, null);
+            }
+            return;
+        }
+        // A slow check (a password hash not verified yet) runs off the event loop. Nothing more is read meanwhile;
+        // without the decoder, whatever the client sent behind its CONNECT comes here raw and is held.
+        checking = true;
+        ctx.channel().config().setAutoRead(false);
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(AGGREGATOR);
+        p.remove(DECODER);
+        gw.logins().accepts(authenticator, user, login.password()).whenComplete((ok, error) ->
+                ctx.executor().execute(() -> {
+                    checking = false;
+                    if (!ctx.channel().isActive()) {
+                        releaseHeld();
+                    } else if (error == null && ok) {
+                        connect(ctx, connect);
+                    } else {
+                        releaseHeld();
+                        refuseLogin(ctx, user, error);
+                    }
+                }));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (checking) {
+            if (msg instanceof ByteBuf buf) {
+                held.add(buf);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        ByteBuf b;
+        while ((b = held.poll()) != null) {
+            b.release();
+        }
+    }
+
+    /** Hands the channel to a {@link ConnectingHandler}, with every byte the client sent behind its CONNECT. */
+    private void connect(ChannelHandlerContext ctx, ConnectRequest connect) {
         ctx.channel().config().setAutoRead(false);
         tracker(ctx).completed();
         ConnectingHandler connecting = new ConnectingHandler(gw, connect, HttpFrontDoor.INSTANCE);
         ChannelPipeline p = ctx.pipeline();
+        List<ByteBuf> behind = new ArrayList<>(held);
+        held.clear();
         p.replace(this, ConnectingHandler.NAME, connecting);
         // Bytes the client sent behind its CONNECT belong to the tunnel: removing the decoder hands them, raw,
         // to the connecting handler, which holds them until the upstream is ready.
-        p.remove(AGGREGATOR);
-        p.remove(DECODER);
+        if (p.get(AGGREGATOR) != null) {
+            p.remove(AGGREGATOR);
+            p.remove(DECODER);
+        }
+        for (ByteBuf b : behind) {
+            p.fireChannelRead(b); // held during a slow login check, in the order they came
+        }
         connecting.begin();
     }
 
-    /** The route for the request, or null after answering 407. */
-    private RouteRequest authenticate(ChannelHandlerContext ctx, String header) {
+    /** A login: the route its username asks for, and the password to check (null: no credentials, no users). */
+    private record Login(RouteRequest route, String password) { }
+
+    /** The login of the request, or null after answering 407. */
+    private Login login(ChannelHandlerContext ctx, String header) {
         Authenticator authenticator = gw.config().authenticator();
         if (header == null) {
             if (authenticator.usersConfigured()) {
@@ -101,7 +184,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
                 refuse(ctx, "auth_required", 407, "http_request_denied", "proxy authentication required");
                 return null;
             }
-            return RouteRequest.plain(Socks5InitialHandler.ANONYMOUS);
+            return new Login(RouteRequest.plain(Socks5InitialHandler.ANONYMOUS), null);
         }
         ProxyCredentials credentials;
         try {
@@ -122,15 +205,20 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
             answer(ctx, 407, "http_request_denied", "bad username options: " + e.getMessage());
             return null;
         }
-        if (!authenticator.accepts(route.user(), credentials.password())) {
-            tracker(ctx).abandoned();
-            gw.listener().authFailed(ConnectRequest.Protocol.HTTP_CONNECT);
-            log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),
-                    route.user());
-            answer(ctx, 407, "http_request_denied", "wrong user or password");
-            return null;
+        return new Login(route, credentials.password());
+    }
+
+    private void refuseLogin(ChannelHandlerContext ctx, String user, Throwable error) {
+        tracker(ctx).abandoned();
+        gw.listener().authFailed(ConnectRequest.Protocol.HTTP_CONNECT);
+        if (error != null) {
+            log.warn("HTTP client {} refused: its login for user '{}' could not be checked ({})",
+                    ctx.channel().remoteAddress(), user, error instanceof RejectedExecutionException
+                            ? "too many logins waiting for a password check" : error.toString());
+        } else {
+            log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(), user);
         }
-        return route;
+        answer(ctx, 407, "http_request_denied", "wrong user or password");
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, int status, String error, String detail) {

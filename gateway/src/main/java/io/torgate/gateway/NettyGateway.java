@@ -29,6 +29,7 @@ final class NettyGateway implements Gateway {
     private final EventLoopGroup workerGroup;
     private final PooledByteBufAllocator allocator;
     private final DirectResolver resolver;
+    private final LoginChecks logins;
     private final TunnelRegistry tunnels;
     private final ChannelGroup clients;
     private final Channel serverChannel;
@@ -36,12 +37,13 @@ final class NettyGateway implements Gateway {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NettyGateway(EventLoopGroup bossGroup, EventLoopGroup workerGroup,
-                         PooledByteBufAllocator allocator, DirectResolver resolver, TunnelRegistry tunnels,
-                         ChannelGroup clients, Channel serverChannel) {
+                         PooledByteBufAllocator allocator, DirectResolver resolver, LoginChecks logins,
+                         TunnelRegistry tunnels, ChannelGroup clients, Channel serverChannel) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.allocator = allocator;
         this.resolver = resolver;
+        this.logins = logins;
         this.tunnels = tunnels;
         this.clients = clients;
         this.serverChannel = serverChannel;
@@ -68,7 +70,7 @@ final class NettyGateway implements Gateway {
         TunnelRegistry tunnels = new TunnelRegistry(config.maxTunnels(), config.maxTunnelsPerUser());
         GatewayContext gw = new GatewayContext(config, config.listener(), tunnels,
                 new UpstreamDialer(allocator, transport, config, resolver), new Redactor(config.logDestinations()),
-                new AtomicLong());
+                new AtomicLong(), new LoginChecks());
         ChannelGroup clients = new DefaultChannelGroup("torgate-clients", GlobalEventExecutor.INSTANCE);
         FrontDoorInitializer frontDoor = new FrontDoorInitializer(gw);
         WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLowWaterMark(),
@@ -94,11 +96,12 @@ final class NettyGateway implements Gateway {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             resolver.close();
+            gw.logins().close();
             Throwable cause = bind.cause();
             throw new GatewayStartException("cannot listen on " + describe(config.listen()) + ": "
                     + cause.getMessage(), cause);
         }
-        NettyGateway gateway = new NettyGateway(boss, workers, allocator, resolver, tunnels, clients,
+        NettyGateway gateway = new NettyGateway(boss, workers, allocator, resolver, gw.logins(), tunnels, clients,
                 bind.channel());
         log.info("torgate gateway listening on {} (SOCKS5 + HTTP CONNECT, {} transport, {})",
                 describe(gateway.address), transport.name().toLowerCase(java.util.Locale.ROOT),
@@ -182,6 +185,7 @@ final class NettyGateway implements Gateway {
         bossGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         resolver.close();
+        logins.close();
         log.info("torgate gateway on {} stopped", describe(address));
     }
 

@@ -1,5 +1,6 @@
 package io.torgate.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -7,6 +8,11 @@ import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +24,11 @@ import org.slf4j.LoggerFactory;
 final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(Socks5PasswordHandler.class);
+
+    /** A slow password check is running (see {@link Authenticator#checkMayBeSlow}). */
+    private boolean checking;
+    /** Bytes that arrived behind the login while it was checked. */
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
 
     Socks5PasswordHandler(GatewayContext gw) {
         super(gw, Socks5PasswordAuthRequest.class);
@@ -43,18 +54,85 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
             refuse(ctx);
             return;
         }
-        if (!gw.config().authenticator().accepts(route.user(), request.password())) {
+        Authenticator authenticator = gw.config().authenticator();
+        if (!authenticator.checkMayBeSlow(route.user())) {
+            loginChecked(ctx, route, authenticator.accepts(route.user(), request.password()), null);
+            return;
+        }
+        // A slow check (a password hash not verified yet) runs off the event loop. Nothing more is read meanwhile;
+        // what the client already sent behind its login (a pipelined CONNECT) is held until the answer.
+        checking = true;
+        ctx.channel().config().setAutoRead(false);
+        gw.logins().accepts(authenticator, route.user(), request.password()).whenComplete((ok, error) ->
+                ctx.executor().execute(() -> {
+                    checking = false;
+                    if (!ctx.channel().isActive()) {
+                        releaseHeld();
+                        return;
+                    }
+                    loginChecked(ctx, route, error == null && ok, error);
+                }));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (checking || !held.isEmpty()) {
+            if (msg instanceof ByteBuf buf) {
+                held.add(buf);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+    }
+
+    private void loginChecked(ChannelHandlerContext ctx, RouteRequest route, boolean accepted, Throwable error) {
+        if (!accepted) {
+            releaseHeld();
             tracker(ctx).abandoned();
             gw.listener().authFailed(ConnectRequest.Protocol.SOCKS5);
-            log.info("SOCKS5 client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),
-                    route.user());
+            if (error != null) {
+                log.warn("SOCKS5 client {} refused: its login for user '{}' could not be checked ({})",
+                        ctx.channel().remoteAddress(), route.user(), error instanceof RejectedExecutionException
+                                ? "too many logins waiting for a password check" : error.toString());
+            } else {
+                log.info("SOCKS5 client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),
+                        route.user());
+            }
             refuse(ctx);
             return;
         }
         ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
         ChannelPipeline p = ctx.pipeline();
+        List<ByteBuf> behind = new ArrayList<>(held);
+        held.clear();
         p.replace(this, Socks5InitialHandler.HANDLER, new Socks5CommandHandler(gw, route));
         p.replace(Socks5InitialHandler.DECODER, Socks5InitialHandler.DECODER, new Socks5CommandRequestDecoder());
+        if (behind.isEmpty() && p.channel().config().isAutoRead()) {
+            return; // checked on the event loop: nothing was held back
+        }
+        // Reading resumes first: the command handler may turn it off again for its CONNECT, and that must stick.
+        // No read happens before this task ends, so the held bytes still come first, in order, as if just read.
+        p.channel().config().setAutoRead(true);
+        for (ByteBuf b : behind) {
+            p.fireChannelRead(b);
+        }
+        if (!behind.isEmpty()) {
+            p.fireChannelReadComplete();
+        }
+    }
+
+    private void releaseHeld() {
+        ByteBuf b;
+        while ((b = held.poll()) != null) {
+            b.release();
+        }
     }
 
     /**

@@ -18,7 +18,7 @@ final class EmbeddedFrontDoor {
         GatewayContext gw = new GatewayContext(config, config.listener(),
                 new TunnelRegistry(config.maxTunnels(), config.maxTunnelsPerUser()),
                 new UpstreamDialer(ByteBufAllocator.DEFAULT, Transport.NIO, config, new DirectResolver()),
-                new Redactor(false), new AtomicLong());
+                new Redactor(false), new AtomicLong(), new LoginChecks());
         return new EmbeddedChannel(new FrontDoorInitializer(gw));
     }
 

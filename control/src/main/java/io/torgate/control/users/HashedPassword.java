@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
  * of a second. So after the first successful check this password remembers a tag of the right password —
  * an HMAC under a key that lives only in this process — and later candidates are judged by their tag alone:
  * one HMAC, whether right or wrong. The hash protects the file at rest; the tag never leaves memory. Until
- * the first success every check pays the full PBKDF2 (see README: the cost of wrong passwords).
+ * the first success every check pays the full PBKDF2, which is why {@link #checkMayBeSlow()} tells the gateway to
+ * run such checks off its event loops (see README: the cost of wrong passwords).
  */
 final class HashedPassword implements Password {
 
@@ -48,6 +49,11 @@ final class HashedPassword implements Password {
             verifiedTag = tag;
         }
         return ok;
+    }
+
+    @Override
+    public boolean checkMayBeSlow() {
+        return verifiedTag == null;
     }
 
     @Override

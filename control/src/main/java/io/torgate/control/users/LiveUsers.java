@@ -34,6 +34,11 @@ public final class LiveUsers implements Authenticator {
     }
 
     @Override
+    public boolean checkMayBeSlow(String user) {
+        return users.checkMayBeSlow(user);
+    }
+
+    @Override
     public String toString() {
         return "LiveUsers" + users.names();
     }

@@ -31,6 +31,11 @@ public sealed interface Password permits PlainPassword, HashedPassword {
     /** Does the candidate match? False for null. */
     boolean matches(String candidate);
 
+    /** Whether {@link #matches} may take long right now (a hash not verified yet). */
+    default boolean checkMayBeSlow() {
+        return false;
+    }
+
     /** Same secret (for reload reports: "password changed"), compared without revealing it. */
     boolean sameAs(Password other);
 }

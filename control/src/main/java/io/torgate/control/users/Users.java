@@ -62,6 +62,12 @@ public final class Users implements Authenticator {
     }
 
     @Override
+    public boolean checkMayBeSlow(String user) {
+        Password p = user == null ? null : passwords.get(user);
+        return p != null && p.checkMayBeSlow();
+    }
+
+    @Override
     public String toString() {
         return "Users" + names();
     }

@@ -103,8 +103,11 @@ class Pbkdf2Test {
     void aHashedPasswordRemembersTheRightOneAndStillRefusesWrongOnes() {
         String encoded = Pbkdf2.hash("right", Pbkdf2.MIN_ITERATIONS);
         Password p = Password.parse(encoded);
+        assertThat(p.checkMayBeSlow()).as("not verified yet").isTrue();
         assertThat(p.matches("wrong")).as("before any success: full PBKDF2").isFalse();
+        assertThat(p.checkMayBeSlow()).as("a wrong password verifies nothing").isTrue();
         assertThat(p.matches("right")).isTrue();
+        assertThat(p.checkMayBeSlow()).as("tags from now on").isFalse();
         // From now on checks compare tags; the answers must not change.
         assertThat(p.matches("right")).isTrue();
         assertThat(p.matches("wrong")).isFalse();
@@ -115,6 +118,7 @@ class Pbkdf2Test {
         assertThat(p.sameAs(Password.parse(encoded))).isTrue();
         assertThat(p.sameAs(Password.parse(Pbkdf2.hash("right", Pbkdf2.MIN_ITERATIONS)))).as("other salt").isFalse();
         assertThat(p.sameAs(Password.parse("right"))).isFalse();
+        assertThat(Password.parse("right").checkMayBeSlow()).as("plain").isFalse();
     }
 
     @Test

@@ -18,16 +18,21 @@ class UsersTest {
     @Test
     void eachUserLogsInWithItsOwnPasswordPlainOrHashed() {
         Users users = users();
+        assertThat(users.checkMayBeSlow("bob")).as("bob's hash is not verified yet").isTrue();
+        assertThat(users.checkMayBeSlow("alice")).as("plain").isFalse();
         assertThat(users.usersConfigured()).isTrue();
         assertThat(users.names()).containsExactly("alice", "bob");
         assertThat(users.authenticate("alice", "secret")).isTrue();
         assertThat(users.authenticate("bob", "b0b")).isTrue();
+        assertThat(users.checkMayBeSlow("bob")).as("verified once").isFalse();
         assertThat(users.authenticate("alice", "b0b")).isFalse();
         assertThat(users.authenticate("bob", "secret")).isFalse();
         assertThat(users.authenticate("Alice", "secret")).isFalse();
         assertThat(users.authenticate("mallory", "secret")).isFalse();
         assertThat(users.authenticate(null, "secret")).isFalse();
         assertThat(users.authenticate("alice", null)).isFalse();
+        assertThat(users.checkMayBeSlow("mallory")).as("unknown users are checked against a plain password").isFalse();
+        assertThat(users.checkMayBeSlow(null)).isFalse();
     }
 
     @Test

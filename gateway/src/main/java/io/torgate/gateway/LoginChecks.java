@@ -1,0 +1,48 @@
+package io.torgate.gateway;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Where password checks that may be slow run ({@link Authenticator#checkMayBeSlow}): one thread with a short
+ * queue, never an event loop. A flood of wrong passwords against a hash that has not been verified yet then
+ * costs at most one core and delays other logins, but never stalls a tunnel; beyond the queue, logins are
+ * refused at once rather than piling up.
+ */
+final class LoginChecks implements AutoCloseable {
+
+    /** Checks waiting beyond the running one; more are refused. */
+    static final int QUEUE = 64;
+
+    private final ThreadPoolExecutor executor;
+
+    LoginChecks() {
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
+            Thread t = new Thread(r, "torgate-login-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Completes with whether the password is accepted, on the login thread; fails with
+     * {@link RejectedExecutionException} when too many checks are waiting (or the gateway stopped).
+     */
+    CompletableFuture<Boolean> accepts(Authenticator authenticator, String user, String password) {
+        try {
+            return CompletableFuture.supplyAsync(() -> authenticator.accepts(user, password), executor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
