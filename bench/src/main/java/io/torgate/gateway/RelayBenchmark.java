@@ -56,7 +56,7 @@ public class RelayBenchmark {
         GatewayContext gw = new GatewayContext(config, config.listener(),
                 new TunnelRegistry(0, 0),
                 new UpstreamDialer(alloc, Transport.NIO, config, new DirectResolver()),
-                new Redactor(false), new AtomicLong());
+                new Redactor(false), new AtomicLong(), new LoginChecks()); // starts no thread: no slow login here
         client = new EmbeddedChannel();
         upstream = new EmbeddedChannel();
         ConnectRequest request = new ConnectRequest(RouteRequest.plain("bench"),
