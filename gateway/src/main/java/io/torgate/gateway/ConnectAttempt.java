@@ -47,6 +47,7 @@ final class ConnectAttempt {
     /** Dialled, waiting for the observer's admission; closed if the attempt ends meanwhile. */
     private Channel admitting;
     private int routesTried;
+    private long admissionStartNanos;
     private boolean slotHeld;
     private boolean done;
 
@@ -144,6 +145,7 @@ final class ConnectAttempt {
             upstream.close();
             return;
         }
+        gw.listener().upstreamConnected(System.nanoTime() - routedNanos);
         CompletionStage<Void> admission;
         try {
             admission = route.observer().admit(localAddress(upstream));
@@ -151,6 +153,7 @@ final class ConnectAttempt {
             admission = CompletableFuture.failedStage(e);
         }
         admitting = upstream;
+        admissionStartNanos = System.nanoTime();
         Route admittedRoute = route;
         admission.whenComplete((v, error) -> {
             if (loop.inEventLoop()) {
@@ -172,6 +175,7 @@ final class ConnectAttempt {
         }
         admitting = null;
         if (error == null) {
+            gw.listener().upstreamAdmitted(System.nanoTime() - admissionStartNanos);
             accepted(upstream);
             return;
         }
@@ -212,7 +216,6 @@ final class ConnectAttempt {
         done = true;
         deadline.cancel(false);
         slotHeld = false; // handed over with the channel
-        gw.listener().upstreamConnected(System.nanoTime() - routedNanos);
         outcome.connected(route, upstream);
     }
 

@@ -43,6 +43,13 @@ public interface GatewayListener {
     /** The upstream accepted the CONNECT after this many nanos (from routing decision to reply). */
     default void upstreamConnected(long nanos) { }
 
+    /**
+     * The route's observer admitted the upstream connection this many nanos after the upstream accepted the
+     * CONNECT ({@link TunnelObserver#admit}; for tor: waiting for tor's report of the exit). Just before the
+     * client is answered.
+     */
+    default void upstreamAdmitted(long nanos) { }
+
     /** The upstream failed; reply is what the client was sent. */
     default void upstreamFailed(SocksReply reply) { }
 

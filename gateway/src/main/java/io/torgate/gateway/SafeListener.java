@@ -61,6 +61,11 @@ final class SafeListener implements GatewayListener {
     }
 
     @Override
+    public void upstreamAdmitted(long nanos) {
+        run("upstreamAdmitted", () -> delegate.upstreamAdmitted(nanos));
+    }
+
+    @Override
     public void upstreamRejected(String reason) {
         run("upstreamRejected", () -> delegate.upstreamRejected(reason));
     }

@@ -39,6 +39,7 @@ final class GatewayMetrics implements GatewayListener {
     private final Counter limitRejected;
     private final Counter upstreamFailed;
     private final Timer upstreamConnect;
+    private final Timer upstreamAdmission;
     private final Counter bytesClientToUpstream;
     private final Counter bytesUpstreamToClient;
     private final Counter tunnelsClosed;
@@ -82,11 +83,20 @@ final class GatewayMetrics implements GatewayListener {
                         .register(registry));
             }
         }
+        // The tor pool's reasons exist from the start, so rate() has a zero to start from.
+        for (String reason : new String[] {"exit_outside_profile", "session_exit_held"}) {
+            upstreamRejections(reason);
+        }
         for (String limit : new String[] {"total", "per_user"}) {
             limitRejections(limit); // both limits exist from the start, so rate() has a zero to start from
         }
         upstreamConnect = Timer.builder("torgate.upstream.connect.duration")
                 .description("Time from the routing decision to the upstream's CONNECT reply")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+        upstreamAdmission = Timer.builder("torgate.upstream.admission.duration")
+                .description("Time from the upstream's CONNECT reply to answering the client: for connections that"
+                        + " ask for exits, and sessions, the wait for tor's report of the exit it used")
                 .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry);
         bytesClientToUpstream = bytes("client_to_upstream");
@@ -170,14 +180,22 @@ final class GatewayMetrics implements GatewayListener {
     }
 
     @Override
+    public void upstreamAdmitted(long nanos) {
+        upstreamAdmission.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
     public void upstreamRejected(String reason) {
-        // Reasons form a bounded set by contract (RetryRouteException#reason).
-        Counter.builder("torgate.upstream.rejections")
+        upstreamRejections(reason).increment();
+    }
+
+    /** Reasons form a bounded set by contract (RetryRouteException#reason). */
+    private Counter upstreamRejections(String reason) {
+        return Counter.builder("torgate.upstream.rejections")
                 .description("Upstream connections dropped before the client was answered and routed again,"
-                        + " by reason (e.g. tor used an exit outside the profile, a session was held on its exit)")
+                        + " by reason (tor used an exit outside the profile; a session was held on its exit)")
                 .tag("reason", reason)
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     @Override

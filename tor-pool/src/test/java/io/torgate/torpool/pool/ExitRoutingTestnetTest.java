@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.GatewayListener;
 import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.testing.RawHttp;
 import io.torgate.gateway.testing.Socks5TestClient;
@@ -78,6 +79,8 @@ class ExitRoutingTestnetTest {
     private Gateway gateway;
     /** What the router learned per tunnel, by the client's local port towards the gateway. */
     private final Map<Integer, Learned> learned = new ConcurrentHashMap<>();
+    /** How long each connection waited, between tor's CONNECT reply and its client's answer, for its exit check. */
+    private final List<Long> admissionNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     record Learned(String instance, String exit, String circuit) { }
 
@@ -97,7 +100,13 @@ class ExitRoutingTestnetTest {
         router = TorPoolRouter.builder(pool).directory(directory).build();
         router.addExitListener((tunnel, instance, exit) -> learned.put(tunnel.request().client().getPort(),
                 new Learned(instance.name(), exit.exit().map(h -> h.fingerprint()).orElse("?"), exit.circuitId())));
-        gateway = Gateway.start(GatewayConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).router(router).build());
+        gateway = Gateway.start(GatewayConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).router(router)
+                .listener(new GatewayListener() {
+                    @Override
+                    public void upstreamAdmitted(long nanos) {
+                        admissionNanos.add(nanos);
+                    }
+                }).build());
     }
 
     @AfterAll
@@ -208,9 +217,15 @@ class ExitRoutingTestnetTest {
             deNl.add("c" + (k % 10) + "-country-de_nl" + (k % 2 == 0 ? "-rotate-each" : ""));
         }
         long t0 = System.nanoTime();
+        admissionNanos.clear();
         List<Fetch> usFetches = inParallel(us);
         List<Fetch> deNlFetches = inParallel(deNl);
         log.info("MEASURE 100 country connections in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        List<Long> waits = admissionNanos.stream().sorted().toList();
+        assertThat(waits).as("every country connection waited for its exit check").hasSizeGreaterThanOrEqualTo(100);
+        log.info("MEASURE exit check before answering, {} connections: p50 {} us, p90 {} us, p99 {} us, max {} us",
+                waits.size(), waits.get(waits.size() / 2) / 1000, waits.get(waits.size() * 9 / 10) / 1000,
+                waits.get(waits.size() * 99 / 100) / 1000, waits.get(waits.size() - 1) / 1000);
         assertThat(whoamis(usFetches)).containsExactly(exitIn("us").fingerprint());
         // Routing consulted the directory, which asked the pool's consensus: it names every relay of the network.
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> router.consensusView.fingerprints(),
