@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * The client side of a SOCKS5 handshake with an upstream (a Tor SocksPort) in one round trip instead of three:
  * greeting, RFC 1929 username/password and CONNECT leave in a single write, and the three replies are parsed as
  * they come, in whatever pieces. Tor's SOCKS parser handles requests that are already buffered one after the
- * other, so the upstream answers all three without waiting for us.
+ * other, so the upstream answers all three without waiting for us; when greeting and login reach tor together it
+ * leaves out the method reply (see {@link #parse}), which this parser accepts.
  * <p>
  * The greeting offers exactly one method (username/password when the route has a credential, otherwise none):
  * the bytes behind it only make sense if the server picks that method. A server that picks another one gets
@@ -144,6 +145,13 @@ final class PipelinedSocks5Handshake extends ChannelInboundHandlerAdapter {
     }
 
     private void parse(ChannelHandlerContext ctx) {
+        if (step == Step.METHOD && withPassword() && received.isReadable()
+                && received.getUnsignedByte(received.readerIndex()) == AUTH_VERSION) {
+            // Tor (0.4.9) parses a greeting and a login that arrive together in one pass and sends only the
+            // login's reply: the method reply is overwritten before it is flushed. A server that refused our one
+            // method would answer 05 FF, never 01, so this can only mean the method was taken.
+            step = Step.AUTH;
+        }
         if (step == Step.METHOD) {
             if (received.readableBytes() < 2) {
                 return;

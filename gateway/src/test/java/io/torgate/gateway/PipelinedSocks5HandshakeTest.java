@@ -152,6 +152,27 @@ class PipelinedSocks5HandshakeTest {
     }
 
     @Test
+    void torsAnswerWithoutTheMethodReplyIsAccepted() {
+        // What tor 0.4.9 sends when greeting and login arrive together: the login's reply, then the CONNECT's.
+        open(NAME, "u", "p");
+        theOneWrite();
+        byte[] all = concat(AUTH_OK, CONNECT_OK);
+        for (byte b : all) {
+            feed(new byte[] {b});
+        }
+        assertThat(events).containsExactly("established");
+    }
+
+    @Test
+    void withoutALoginAReplyStartingWithOneIsNotAMethodReply() {
+        open(NAME, null, null);
+        theOneWrite();
+        feed(concat(AUTH_OK, CONNECT_OK));
+        assertThat(events).containsExactly("failed");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
     void repliesFedByteByByte() {
         open(NAME, "u", "p");
         theOneWrite();
