@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A SOCKS5 server for tests that records exactly what it was asked (address type, address as sent, port,
  * credentials) and answers with a chosen reply code. On success it echoes, optionally sending a banner in the
- * same write as its reply (as a server that talks first would, through Tor). It never connects anywhere.
+ * same write as its reply (as a server that talks first would, through Tor). It never connects anywhere. It can
+ * also insist on pipelined requests (no reply before the CONNECT is in) or know no logins at all.
  */
 public final class FakeSocks5Upstream extends LoopbackServer {
 
