@@ -14,17 +14,20 @@ public final class Route {
     private final String username;
     private final String password;
     private final TunnelObserver observer;
+    private final boolean pipelinedHandshake;
 
-    private Route(InetSocketAddress socksProxy, String username, String password, TunnelObserver observer) {
+    private Route(InetSocketAddress socksProxy, String username, String password, TunnelObserver observer,
+            boolean pipelinedHandshake) {
         this.socksProxy = socksProxy;
         this.username = username;
         this.password = password;
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.pipelinedHandshake = pipelinedHandshake;
     }
 
     /** The gateway dials the destination itself. */
     public static Route direct() {
-        return new Route(null, null, null, TunnelObserver.NONE);
+        return new Route(null, null, null, TunnelObserver.NONE, false);
     }
 
     /** Through a SOCKS5 server, authenticating with this isolation credential (both may be null = no auth). */
@@ -33,11 +36,26 @@ public final class Route {
         if ((username == null) != (password == null)) {
             throw new IllegalArgumentException("username and password go together");
         }
-        return new Route(proxy, username, password, TunnelObserver.NONE);
+        return new Route(proxy, username, password, TunnelObserver.NONE, false);
     }
 
     public Route withObserver(TunnelObserver observer) {
-        return new Route(socksProxy, username, password, observer);
+        return new Route(socksProxy, username, password, observer, pipelinedHandshake);
+    }
+
+    /**
+     * This SOCKS5 upstream gets greeting, username/password and CONNECT in one write instead of one round trip
+     * each (Tor handles that). The greeting then offers only the one method the route needs; an upstream that
+     * picks another one (say, no authentication on a server without logins) is dialled again step by step, and
+     * from then on always step by step. Ignored for direct routes.
+     */
+    public Route withPipelinedHandshake() {
+        return new Route(socksProxy, username, password, observer, !isDirect());
+    }
+
+    /** Whether the SOCKS5 handshake with the upstream is sent in one write; see {@link #withPipelinedHandshake()}. */
+    public boolean pipelinedHandshake() {
+        return pipelinedHandshake;
     }
 
     public boolean isDirect() {

@@ -35,7 +35,10 @@ public final class Socks5ChainRouter implements Router {
             return refused;
         }
         IsolationCredentials.Credential credential = isolation.forRequest(request.route());
-        return CompletableFuture.completedFuture(Route.socks5(proxy, credential.username(), credential.password()));
+        // Pipelined: a tor SocksPort answers greeting, login and CONNECT sent in one write; any other server that
+        // refuses the login method is dialled step by step instead (see Route#withPipelinedHandshake).
+        return CompletableFuture.completedFuture(
+                Route.socks5(proxy, credential.username(), credential.password()).withPipelinedHandshake());
     }
 
     @Override

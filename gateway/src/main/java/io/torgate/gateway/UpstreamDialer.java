@@ -14,10 +14,19 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the upstream side of a tunnel, directly or through a SOCKS5 server, on the client's own event loop and
  * with the same channel type, so relaying between the two channels never crosses threads.
+ * <p>
+ * Through a SOCKS5 upstream whose route asks for it ({@link Route#withPipelinedHandshake()}), greeting, login
+ * and CONNECT go out in one write ({@link PipelinedSocks5Handshake}); otherwise Netty's Socks5ProxyHandler talks
+ * to it one round trip at a time.
  * <p>
  * Netty never resolves anything here: every bootstrap uses {@link NoopAddressResolverGroup}. Through a SOCKS5
  * upstream a domain name travels as an unresolved address and leaves as ATYP DOMAINNAME; only
@@ -28,6 +37,14 @@ final class UpstreamDialer {
     static final String HOLD = "upstream-hold";
     private static final String PROXY = "upstream-socks5";
     private static final String CAPTURE = "upstream-socks5-status";
+    private static final String PIPELINED = "upstream-socks5-pipelined";
+    private static final Logger log = LoggerFactory.getLogger(UpstreamDialer.class);
+
+    /**
+     * Upstreams that refused the one method a pipelined greeting offers; few (one per configured upstream at
+     * most), shared by all event loops.
+     */
+    private final Set<InetSocketAddress> stepByStepProxies = ConcurrentHashMap.newKeySet();
 
     /** Hears how a dial ended; called on the dial's event loop, at most once. */
     interface Callback {
@@ -135,6 +152,63 @@ final class UpstreamDialer {
     }
 
     private void dialSocks5(Dial dial, Route route, Destination destination, EventLoop loop, long timeoutMillis) {
+        if (route.pipelinedHandshake() && !stepByStepProxies.contains(route.socksProxy())) {
+            dialPipelined(dial, route, destination, loop, timeoutMillis);
+        } else {
+            dialStepByStep(dial, route, destination, loop, timeoutMillis);
+        }
+    }
+
+    /** Greeting, login and CONNECT in one write: one round trip to the upstream instead of three. */
+    private void dialPipelined(Dial dial, Route route, Destination destination, EventLoop loop, long timeoutMillis) {
+        long startNanos = System.nanoTime();
+        Channel[] channel = new Channel[1];
+        PipelinedSocks5Handshake handshake = new PipelinedSocks5Handshake(destination, route.username(),
+                route.password(), new PipelinedSocks5Handshake.Listener() {
+                    @Override
+                    public void established() {
+                        dial.succeed(channel[0]);
+                    }
+
+                    @Override
+                    public void methodNotAccepted(int method) {
+                        if (dial.finished) {
+                            return;
+                        }
+                        if (stepByStepProxies.add(route.socksProxy())) {
+                            log.info("Upstream {} answered a pipelined greeting with method 0x{}; dialling it step by "
+                                    + "step from now on", route, String.format("%02x", method));
+                        }
+                        long leftMillis = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+                        dialStepByStep(dial, route, destination, loop, Math.max(1, leftMillis));
+                    }
+
+                    @Override
+                    public void failed(ConnectFailure failure, Throwable cause) {
+                        dial.fail(failure, cause);
+                    }
+                });
+        ChannelFuture connect = bootstrap(loop, timeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(PIPELINED, handshake);
+                        ch.pipeline().addLast(HOLD, new HoldInbound());
+                    }
+                })
+                .connect(route.socksProxy());
+        channel[0] = connect.channel();
+        dial.channel = channel[0];
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                dial.fail(UpstreamFailures.proxyUnreachable(f.cause()), f.cause());
+            }
+        });
+    }
+
+    /** Netty's SOCKS5 client: one request, one reply, next request; offers both no-auth and username/password. */
+    private void dialStepByStep(Dial dial, Route route, Destination destination, EventLoop loop,
+            long timeoutMillis) {
         Socks5ProxyHandler proxy = new Socks5ProxyHandler(route.socksProxy(), route.username(), route.password());
         // The connect attempt's own deadline covers routing, TCP connect and the SOCKS handshake as one budget.
         proxy.setConnectTimeoutMillis(0);

@@ -43,7 +43,8 @@ public final class TorFrontBench {
 
     /**
      * {@code TorFrontBench [--state-dir DIR] [--work-dir DIR] [--rounds N] [--measure 5s] [--json FILE]
-     * [--markdown FILE] [--note KEY=VALUE]...}
+     * [--markdown FILE] [--note KEY=VALUE]... [--step-by-step-peer true]}; the last adds a peer
+     * "torgate-step-by-step": a second gateway that does the upstream SOCKS5 handshake one reply at a time.
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args);
@@ -67,16 +68,30 @@ public final class TorFrontBench {
                 warmUp(torgate, router, a.duration("--jit-warmup", Duration.ofSeconds(20)));
                 IsolationCredentials isolation = IsolationCredentials.withRandomSecret();
                 router.delegate = new Socks5ChainRouter(torSocks, isolation);
+                // Optionally a second gateway that talks to tor one request per reply (three round trips), as
+                // torgate did before its upstream handshake was pipelined: the same circuit, the same rounds.
+                SwitchableRouter stepRouter = new SwitchableRouter();
+                Gateway stepByStep = Boolean.parseBoolean(a.string("--step-by-step-peer", "false")) ? Gateway.start(GatewayConfig.builder()
+                        .listen(new InetSocketAddress("127.0.0.1", 0)).router(stepRouter).build()) : null;
+                if (stepByStep != null) {
+                    warmUp(stepByStep, stepRouter, a.duration("--jit-warmup", Duration.ofSeconds(20)));
+                    Socks5ChainRouter chain = new Socks5ChainRouter(torSocks, isolation);
+                    stepRouter.delegate = request -> chain.route(request).thenApply(r ->
+                            io.torgate.gateway.Route.socks5(r.socksProxy(), r.username(), r.password()));
+                }
                 // The direct client logs in to tor with the very credential torgate derives for its own clients
                 // (NO AUTH clients are user "anonymous"), so both go over the same circuit: the comparison is then
                 // torgate's hop and nothing else, not one Tor path against another.
                 IsolationCredentials.Credential same = isolation.forRequest(RouteRequest.plain("anonymous"));
                 URI whoami = net.whoamiUrl();
                 InetSocketAddress target = new InetSocketAddress("127.0.0.1", whoami.getPort());
-                List<Peer> peers = List.of(
+                List<Peer> peers = new java.util.ArrayList<>(List.of(
                         new Peer("tor", torSocks, null, new ProcessCpu(tor.pid()), true,
                                 new Peer.Credentials(same.username(), same.password())),
-                        new Peer("torgate", torgate.address(), null, null, true));
+                        new Peer("torgate", torgate.address(), null, null, true)));
+                if (stepByStep != null) {
+                    peers.add(new Peer("torgate-step-by-step", stepByStep.address(), null, null, true));
+                }
                 Map<String, String> notes = new java.util.LinkedHashMap<>();
                 for (String note : a.all("--note")) {
                     int eq = note.indexOf('=');
@@ -106,6 +121,9 @@ public final class TorFrontBench {
                 System.out.println();
                 System.out.println(results.toMarkdown());
                 System.out.println("results: " + json);
+                if (stepByStep != null) {
+                    stepByStep.close();
+                }
                 if (!results.failures.isEmpty()) {
                     System.exit(1);
                 }

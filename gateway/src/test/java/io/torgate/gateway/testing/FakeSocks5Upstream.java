@@ -12,7 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A SOCKS5 server for tests that records exactly what it was asked (address type, address as sent, port,
  * credentials) and answers with a chosen reply code. On success it echoes, optionally sending a banner in the
- * same write as its reply (as a server that talks first would, through Tor). It never connects anywhere.
+ * same write as its reply (as a server that talks first would, through Tor). It never connects anywhere. It can
+ * also insist on pipelined requests (no reply before the CONNECT is in) or know no logins at all.
  */
 public final class FakeSocks5Upstream extends LoopbackServer {
 
@@ -20,16 +21,51 @@ public final class FakeSocks5Upstream extends LoopbackServer {
     public record Request(int command, int addressType, String address, int port, String username, String password) {
     }
 
+    /** How it answers the greeting and the login. */
+    private enum Mode {
+        /** Each reply right after its request, and username/password whenever it is offered. */
+        STEP_BY_STEP,
+        /** Replies only once greeting, login and CONNECT have all arrived: a client waiting for one hangs. */
+        PIPELINED_ONLY,
+        /** Knows no logins: picks no-auth, or answers 0xff when that is not offered. */
+        NO_AUTH_ONLY
+    }
+
     private final int replyCode;
     private final boolean answer;
     private final byte[] banner;
+    private final Mode mode;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<List<Integer>> greetings = new CopyOnWriteArrayList<>();
 
-    private FakeSocks5Upstream(int replyCode, boolean answer, byte[] banner) throws IOException {
+    private FakeSocks5Upstream(int replyCode, boolean answer, byte[] banner, Mode mode) throws IOException {
         super();
         this.replyCode = replyCode;
         this.answer = answer;
         this.banner = banner;
+        this.mode = mode;
+    }
+
+    private FakeSocks5Upstream(int replyCode, boolean answer, byte[] banner) throws IOException {
+        this(replyCode, answer, banner, Mode.STEP_BY_STEP);
+    }
+
+    /**
+     * Succeeds and echoes, but sends no reply at all before greeting, login and CONNECT have all arrived; a client
+     * that waits for the greeting's reply before sending more never gets one.
+     */
+    public static FakeSocks5Upstream requiringPipelining(byte[] banner) throws IOException {
+        return new FakeSocks5Upstream(0, true, banner, Mode.PIPELINED_ONLY);
+    }
+
+    /** Succeeds and echoes, but knows no username/password: a greeting that offers only that gets 0xff. */
+    public static FakeSocks5Upstream withoutLogins() throws IOException {
+        return new FakeSocks5Upstream(0, true, new byte[0], Mode.NO_AUTH_ONLY);
+    }
+
+    /** The methods each greeting offered, in arrival order. */
+    public List<List<Integer>> greetings() {
+        return List.copyOf(greetings);
     }
 
     /** Answers every CONNECT with {@code code}; 0 means success, after which it echoes. */
@@ -60,17 +96,35 @@ public final class FakeSocks5Upstream extends LoopbackServer {
         }
         byte[] methods = new byte[in.readUnsignedByte()];
         in.readFully(methods);
-        boolean password = new String(methods, StandardCharsets.ISO_8859_1).indexOf(2) >= 0;
+        List<Integer> offered = new java.util.ArrayList<>();
+        for (byte m : methods) {
+            offered.add(m & 0xff);
+        }
+        greetings.add(List.copyOf(offered));
+        int method;
+        if (mode == Mode.NO_AUTH_ONLY) {
+            method = offered.contains(0) ? 0 : 0xff;
+        } else {
+            method = offered.contains(2) ? 2 : 0;
+        }
+        boolean password = method == 2;
         String username = null;
         String pass = null;
-        out.write(new byte[] {5, (byte) (password ? 2 : 0)});
-        out.flush();
+        if (mode != Mode.PIPELINED_ONLY) {
+            out.write(new byte[] {5, (byte) method});
+            out.flush();
+        }
+        if (method == 0xff) {
+            return;
+        }
         if (password) {
             in.readUnsignedByte(); // subnegotiation version 1
             username = readString(in, in.readUnsignedByte());
             pass = readString(in, in.readUnsignedByte());
-            out.write(new byte[] {1, 0});
-            out.flush();
+            if (mode != Mode.PIPELINED_ONLY) {
+                out.write(new byte[] {1, 0});
+                out.flush();
+            }
         }
         in.readUnsignedByte(); // version
         int command = in.readUnsignedByte();
@@ -98,6 +152,14 @@ public final class FakeSocks5Upstream extends LoopbackServer {
             return;
         }
         byte[] reply = {5, (byte) replyCode, 0, 1, 0, 0, 0, 0, 0, 0};
+        if (mode == Mode.PIPELINED_ONLY) {
+            // All the replies held back so far, in front of the CONNECT reply: one write.
+            byte[] before = password ? new byte[] {5, 2, 1, 0} : new byte[] {5, 0};
+            byte[] all = new byte[before.length + reply.length];
+            System.arraycopy(before, 0, all, 0, before.length);
+            System.arraycopy(reply, 0, all, before.length, reply.length);
+            reply = all;
+        }
         byte[] first = new byte[reply.length + banner.length];
         System.arraycopy(reply, 0, first, 0, reply.length);
         System.arraycopy(banner, 0, first, reply.length, banner.length);

@@ -112,8 +112,9 @@ public final class TorPoolRouter implements Router {
     public CompletionStage<Route> route(ConnectRequest request) {
         long routedAt = System.nanoTime();
         IsolationCredentials.Credential credential = isolation.forRequest(request.route());
-        return routing.route(request, credential).thenApply(r ->
-                Route.socks5(r.socks(), r.username(), r.password()).withObserver(new Observer(r, routedAt)));
+        // Our own tor instances: greeting, login and CONNECT go to their SocksPort in one write (one round trip).
+        return routing.route(request, credential).thenApply(r -> Route.socks5(r.socks(), r.username(), r.password())
+                .withPipelinedHandshake().withObserver(new Observer(r, routedAt)));
     }
 
     /** The sticky sessions: list, get, rotate, remove. */
