@@ -175,6 +175,7 @@ final class InstancePlanner {
             long ms = (state.nanoClock.getAsLong() - t0) / 1_000_000;
             if (applied) {
                 log.info("tor instance {} re-profiled from {} to {} in {} ms", slot.name(), from, target, ms);
+                log.debug("tor instance {} runs with {}", slot.name(), target.torOptions());
                 done.complete(null);
             } else {
                 Throwable cause = e != null ? state.unwrap(e)
