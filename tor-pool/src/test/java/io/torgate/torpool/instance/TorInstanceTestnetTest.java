@@ -206,7 +206,9 @@ class TorInstanceTestnetTest {
             rec.awaitAfter(mark, READY, Duration.ofSeconds(30));
             assertThat(instance.pid().orElseThrow()).isNotEqualTo(firstPid);
         } finally {
-            net.startRelay(middle.fingerprint());
+            // On a new port, so that the test classes after this one, which share the network, can use it at once
+            // (relays that failed to reach it refuse its old address and port for 60 s).
+            net.startRelayOnNewPort(middle.fingerprint());
             net.awaitConsensus(Duration.ofSeconds(60));
         }
     }

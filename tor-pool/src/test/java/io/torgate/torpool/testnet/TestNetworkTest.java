@@ -246,7 +246,9 @@ class TestNetworkTest {
         log.info("after stopping {}: carried by {}, failed {}", exit.nickname(), carried, failed);
         assertThat(carried).as("client log:\n" + client.tailLog(40)).isNotEmpty().doesNotContain(exit.fingerprint());
 
-        net.startRelay(exit.fingerprint());
+        // On a new port: relays that failed to reach it refuse its old address and port for 60 s, and the test
+        // classes after this one share the network (their circuits through it would fail meanwhile).
+        net.startRelayOnNewPort(exit.fingerprint());
         TestRelay back = net.relay(exit.fingerprint());
         assertThat(back.isRunning()).isTrue();
         assertThat(back.pid()).isNotEqualTo(exit.pid());
