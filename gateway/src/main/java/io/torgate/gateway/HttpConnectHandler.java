@@ -14,9 +14,6 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -48,7 +45,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
     /** A slow password check is running (see {@link Authenticator#checkMayBeSlow}). */
     private boolean checking;
     /** Bytes that arrived behind the CONNECT while its login was checked. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final HeldInput held = new HeldInput();
 
     HttpConnectHandler(GatewayContext gw) {
         super(gw, FullHttpRequest.class);
@@ -116,11 +113,11 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
                 ctx.executor().execute(() -> {
                     checking = false;
                     if (!ctx.channel().isActive()) {
-                        releaseHeld();
+                        held.release();
                     } else if (error == null && ok) {
                         connect(ctx, connect);
                     } else {
-                        releaseHeld();
+                        held.release();
                         refuseLogin(ctx, user, error);
                     }
                 }));
@@ -129,11 +126,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (checking) {
-            if (msg instanceof ByteBuf buf) {
-                held.add(buf);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
+            held.hold(msg);
             return;
         }
         super.channelRead(ctx, msg);
@@ -141,14 +134,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        releaseHeld();
-    }
-
-    private void releaseHeld() {
-        ByteBuf b;
-        while ((b = held.poll()) != null) {
-            b.release();
-        }
+        held.release();
     }
 
     /** Hands the channel to a {@link ConnectingHandler}, with every byte the client sent behind its CONNECT. */
@@ -157,8 +143,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
         tracker(ctx).completed();
         ConnectingHandler connecting = new ConnectingHandler(gw, connect, HttpFrontDoor.INSTANCE);
         ChannelPipeline p = ctx.pipeline();
-        List<ByteBuf> behind = new ArrayList<>(held);
-        held.clear();
+        List<ByteBuf> behind = held.takeAll();
         p.replace(this, ConnectingHandler.NAME, connecting);
         // Bytes the client sent behind its CONNECT belong to the tunnel: removing the decoder hands them, raw,
         // to the connecting handler, which holds them until the upstream is ready.

@@ -8,9 +8,6 @@ import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
-import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -28,7 +25,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
     /** A slow password check is running (see {@link Authenticator#checkMayBeSlow}). */
     private boolean checking;
     /** Bytes that arrived behind the login while it was checked. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final HeldInput held = new HeldInput();
 
     Socks5PasswordHandler(GatewayContext gw) {
         super(gw, Socks5PasswordAuthRequest.class);
@@ -67,7 +64,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
                 ctx.executor().execute(() -> {
                     checking = false;
                     if (!ctx.channel().isActive()) {
-                        releaseHeld();
+                        held.release();
                         return;
                     }
                     loginChecked(ctx, route, error == null && ok, error);
@@ -77,11 +74,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         if (checking || !held.isEmpty()) {
-            if (msg instanceof ByteBuf buf) {
-                held.add(buf);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
+            held.hold(msg);
             return;
         }
         super.channelRead(ctx, msg);
@@ -89,12 +82,12 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        releaseHeld();
+        held.release();
     }
 
     private void loginChecked(ChannelHandlerContext ctx, RouteRequest route, boolean accepted, Throwable error) {
         if (!accepted) {
-            releaseHeld();
+            held.release();
             tracker(ctx).abandoned();
             gw.listener().authFailed(ConnectRequest.Protocol.SOCKS5);
             if (error != null) {
@@ -110,8 +103,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
         }
         ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
         ChannelPipeline p = ctx.pipeline();
-        List<ByteBuf> behind = new ArrayList<>(held);
-        held.clear();
+        List<ByteBuf> behind = held.takeAll();
         p.replace(this, Socks5InitialHandler.HANDLER, new Socks5CommandHandler(gw, route));
         p.replace(Socks5InitialHandler.DECODER, Socks5InitialHandler.DECODER, new Socks5CommandRequestDecoder());
         if (behind.isEmpty() && p.channel().config().isAutoRead()) {
@@ -125,13 +117,6 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
         }
         if (!behind.isEmpty()) {
             p.fireChannelReadComplete();
-        }
-    }
-
-    private void releaseHeld() {
-        ByteBuf b;
-        while ((b = held.poll()) != null) {
-            b.release();
         }
     }
 
