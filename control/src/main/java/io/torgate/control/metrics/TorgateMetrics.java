@@ -38,7 +38,7 @@ public final class TorgateMetrics implements AutoCloseable {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final GatewayMetrics gateway = new GatewayMetrics(registry);
+    private final GatewayMetrics gateway;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final List<DirectoryMetrics> directories = new CopyOnWriteArrayList<>();
 
@@ -52,6 +52,8 @@ public final class TorgateMetrics implements AutoCloseable {
                 return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
             }
         });
+        // Meters only after the filters: Micrometer warns (and may not apply them) otherwise.
+        gateway = new GatewayMetrics(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
