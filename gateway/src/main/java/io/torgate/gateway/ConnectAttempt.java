@@ -113,9 +113,7 @@ final class ConnectAttempt {
                 gw.listener().routingRejected(refusal.reason(), refusal.reply());
                 log.debug("Router refused {}: {} ({})", gw.redactor().destination(request.destination()),
                         refusal.reason(), refusal.detail());
-                String error9209 = refusal.reply() == SocksReply.NOT_ALLOWED_BY_RULESET
-                        ? "http_request_denied" : UpstreamFailures.proxyStatusError(refusal.reply());
-                failure = ConnectFailure.of(refusal.reply(), error9209, refusal.detail());
+                failure = UpstreamFailures.refused(refusal);
             } else {
                 gw.listener().routingRejected("router_error", SocksReply.GENERAL_FAILURE);
                 log.warn("Router failed for a request of user {}", request.route().user(), cause);
@@ -200,9 +198,7 @@ final class ConnectAttempt {
         if (cause instanceof RoutingException refusal) {
             r.observer().failed(refusal.reply(), refusal);
             gw.listener().routingRejected(refusal.reason(), refusal.reply());
-            String error9209 = refusal.reply() == SocksReply.NOT_ALLOWED_BY_RULESET
-                    ? "http_request_denied" : UpstreamFailures.proxyStatusError(refusal.reply());
-            finish(ConnectFailure.of(refusal.reply(), error9209, refusal.detail()));
+            finish(UpstreamFailures.refused(refusal));
             return;
         }
         log.warn("Could not check the upstream connection of a request of user {}: {}", request.route().user(),

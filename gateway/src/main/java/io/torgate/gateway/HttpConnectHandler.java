@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,8 +197,7 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
         gw.listener().authFailed(ConnectRequest.Protocol.HTTP_CONNECT);
         if (error != null) {
             log.warn("HTTP client {} refused: its login for user '{}' could not be checked ({})",
-                    ctx.channel().remoteAddress(), user, error instanceof RejectedExecutionException
-                            ? "too many logins waiting for a password check" : error.toString());
+                    ctx.channel().remoteAddress(), user, LoginChecks.whyUnchecked(error));
         } else {
             log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(), user);
         }

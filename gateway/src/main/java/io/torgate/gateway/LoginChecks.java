@@ -41,6 +41,12 @@ final class LoginChecks implements AutoCloseable {
         }
     }
 
+    /** For the log: why a login could not be checked ({@link #accepts} failed). */
+    static String whyUnchecked(Throwable error) {
+        return error instanceof RejectedExecutionException ? "too many logins waiting for a password check"
+                : error.toString();
+    }
+
     @Override
     public void close() {
         executor.shutdownNow();

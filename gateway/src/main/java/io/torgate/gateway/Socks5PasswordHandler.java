@@ -9,7 +9,6 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,8 +91,7 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
             gw.listener().authFailed(ConnectRequest.Protocol.SOCKS5);
             if (error != null) {
                 log.warn("SOCKS5 client {} refused: its login for user '{}' could not be checked ({})",
-                        ctx.channel().remoteAddress(), route.user(), error instanceof RejectedExecutionException
-                                ? "too many logins waiting for a password check" : error.toString());
+                        ctx.channel().remoteAddress(), route.user(), LoginChecks.whyUnchecked(error));
             } else {
                 log.info("SOCKS5 client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),
                         route.user());

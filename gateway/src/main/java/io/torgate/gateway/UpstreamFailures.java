@@ -70,6 +70,11 @@ final class UpstreamFailures {
         return ConnectFailure.internal("the upstream proxy handshake failed");
     }
 
+    /** A router's refusal, as the client is told: its reply, and its detail (which is safe to show). */
+    static ConnectFailure refused(RoutingException refusal) {
+        return ConnectFailure.of(refusal.reply(), proxyStatusError(refusal.reply()), refusal.detail());
+    }
+
     /** The RFC 9209 error type that best matches a SOCKS5 reply. */
     static String proxyStatusError(SocksReply reply) {
         switch (reply) {

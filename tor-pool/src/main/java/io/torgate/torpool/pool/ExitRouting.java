@@ -315,36 +315,23 @@ final class ExitRouting {
     }
 
     /**
-     * Checks the exit tor used against the profile the connection was routed under, and records it on the
-     * session. Returns false when the exit breaks the profile: the caller closes the tunnel.
+     * Records the exit tor used on the connection's session. The exit was checked against the profile before the
+     * client was answered ({@link #admit}), so an established tunnel never breaks its profile.
      */
-    boolean exitLearned(Routed r, Tunnel tunnel, StreamExit exit) {
+    void exitLearned(Routed r, StreamExit exit) {
         Optional<Hop> hop = exit.exit();
-        if (hop.isEmpty() || hop.get().fingerprint().isEmpty()) {
-            return true; // tor never told us the circuit's path; nothing to check or record
+        Session s = r.session();
+        if (s == null || hop.isEmpty() || hop.get().fingerprint().isEmpty()) {
+            return; // nothing to record (or tor never told us the circuit's path)
         }
         String fp = hop.get().fingerprint();
-        Session s = r.session();
-        boolean inProfile = r.profile().kind() == ExitProfile.Kind.ANY || r.profile().exits().contains(fp);
-        if (!inProfile) {
-            log.error("tunnel {} on {} left through exit ${} outside its profile {}; closing it", tunnel.id(),
-                    r.slot().name(), fp, r.profile());
-        }
-        if (s == null) {
-            return inProfile;
-        }
         List<String> path = exit.path().stream().map(Hop::toString).toList();
         Optional<String> nick = hop.get().nickname().isEmpty() ? Optional.empty() : Optional.of(hop.get().nickname());
         ExitInfo info = state.catalog != null ? state.catalog.describe(fp, nick, Optional.of(exit.circuitId()), path)
                 : ExitCatalog.describeBare(fp, nick, Optional.of(exit.circuitId()), path);
         synchronized (state.lock) {
-            if (!inProfile) {
-                s.problem = "tor used exit " + info.label() + " outside the profile " + r.profile()
-                        + "; the connection was closed";
-                return false;
-            }
             if (r.epoch() != s.epoch || state.sessions.get(s.key) != s) {
-                return true; // routed before a rotation or move (or the session ended): not its current exit
+                return; // routed before a rotation or move (or the session ended): not its current exit
             }
             if (s.exit != null && !s.exit.fingerprint().equals(fp)) {
                 s.exitChanges++;
@@ -359,7 +346,6 @@ final class ExitRouting {
             s.exit = info;
             s.problem = null;
         }
-        return true;
     }
 
     long wrongExits() {

@@ -187,8 +187,7 @@ public final class TorPoolRouter implements Router {
                 return CompletableFuture.completedFuture(null);
             }
             TorInstance instance = routed.slot().instance;
-            CompletableFuture<StreamExit> exit = instance.exitFor(upstreamLocal.getPort(), routedAtNanos)
-                    .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<StreamExit> exit = exitOf(instance, upstreamLocal);
             admittedExit = exit;
             return exit.thenCompose(e -> {
                 ExitRouting.Admission a = routing.admit(routed, e);
@@ -212,8 +211,7 @@ public final class TorPoolRouter implements Router {
             InetSocketAddress local = tunnel.upstreamLocalAddress();
             CompletableFuture<StreamExit> exit = admittedExit;
             if (exit == null && local != null) {
-                exit = instance.exitFor(local.getPort(), routedAtNanos)
-                        .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                exit = exitOf(instance, local);
             }
             if (exit != null) {
                 exitsByTunnel.put(tunnel.id(), exit);
@@ -225,11 +223,14 @@ public final class TorPoolRouter implements Router {
             }
         }
 
+        /** The exit of this connection's stream, from tor's events; it times out if tor never reports it. */
+        private CompletableFuture<StreamExit> exitOf(TorInstance instance, InetSocketAddress upstreamLocal) {
+            return instance.exitFor(upstreamLocal.getPort(), routedAtNanos)
+                    .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
         private void learned(Tunnel tunnel, TorInstance instance, StreamExit e) {
-            if (!routing.exitLearned(routed, tunnel, e)) {
-                tunnel.close("tor used an exit outside the profile this connection was routed under");
-                return;
-            }
+            routing.exitLearned(routed, e);
             for (ExitListener l : exitListeners) {
                 try {
                     l.exitLearned(tunnel, instance, e);
