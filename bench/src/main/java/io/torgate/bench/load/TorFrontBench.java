@@ -138,7 +138,7 @@ public final class TorFrontBench {
      * isolation credentials, the upstream SOCKS5 dial, the relay), to a fast local SOCKS5 upstream (the harness's
      * sink posing as one, {@link SocksSinkHandshake}); then its router is switched to tor.
      */
-    private static void warmUp(Gateway torgate, SwitchableRouter router, Duration time) throws Exception {
+    static void warmUp(Gateway torgate, SwitchableRouter router, Duration time) throws Exception {
         if (time.isZero()) {
             return;
         }
@@ -155,7 +155,7 @@ public final class TorFrontBench {
     }
 
     /** The gateway's router, pointed at the warm-up upstream first and at tor for the measurements. */
-    private static final class SwitchableRouter implements io.torgate.gateway.Router {
+    static final class SwitchableRouter implements io.torgate.gateway.Router {
         volatile io.torgate.gateway.Router delegate = request -> java.util.concurrent.CompletableFuture
                 .failedFuture(new IllegalStateException("no upstream yet"));
 
@@ -167,7 +167,7 @@ public final class TorFrontBench {
     }
 
     /** A tor client joined to the network, with a SocksPort on 127.0.0.1; returns once it has bootstrapped. */
-    private static TorProcess startClient(TestNetwork net, Path dir, Duration timeout) throws Exception {
+    static TorProcess startClient(TestNetwork net, Path dir, Duration timeout) throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
         int port;
@@ -200,7 +200,7 @@ public final class TorFrontBench {
         return tor;
     }
 
-    private static int socksPort(TorProcess tor) throws IOException {
+    static int socksPort(TorProcess tor) throws IOException {
         for (String line : Files.readAllLines(tor.torrc())) {
             if (line.startsWith("SocksPort ")) {
                 String v = line.substring("SocksPort ".length()).trim();

@@ -27,6 +27,18 @@ class StatsTest {
     }
 
     @Test
+    void medianConfidenceIntervalIsTheSignTestRanks() {
+        double[] hundred = new double[100];
+        for (int i = 0; i < 100; i++) {
+            hundred[i] = i + 1;
+        }
+        // n = 100: k = floor(50 - 9.8) = 40, so the 40th and the 61st smallest.
+        assertThat(Stats.medianConfidence95(hundred)).containsExactly(40.0, 61.0);
+        assertThat(Stats.medianConfidence95(new double[] {1, 2, 3, 4, 5, 6})).containsExactly(1.0, 6.0);
+        assertThat(Stats.medianConfidence95(new double[] {1, 2, 3})).containsExactly(Double.NaN, Double.NaN);
+    }
+
+    @Test
     void peerOrderRotatesEachRound() {
         assertThat(LoadHarness.rotated(List.of("a", "b", "c"), 1)).containsExactly("b", "c", "a");
         assertThat(LoadHarness.rotated(List.of("a", "b", "c"), 3)).containsExactly("a", "b", "c");
