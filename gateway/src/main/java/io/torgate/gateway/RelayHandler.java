@@ -50,6 +50,10 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         tunnel.readBurstEnded();
         peer.flush();
+        if (!clientSide) {
+            // The upstream (tor) may be holding its next segment until this read is acknowledged; see QuickAck.
+            QuickAck.now(ctx.channel());
+        }
     }
 
     @Override

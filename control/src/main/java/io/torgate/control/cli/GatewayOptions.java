@@ -22,8 +22,8 @@ final class GatewayOptions {
     static final String DEFAULT_IDLE_TIMEOUT = "5m";
     static final String DEFAULT_MAX_TUNNELS = "20000";
     static final String DEFAULT_MAX_TUNNELS_PER_USER = "0";
-    static final String DEFAULT_WRITE_BUFFER_LOW = "32768";
-    static final String DEFAULT_WRITE_BUFFER_HIGH = "65536";
+    static final String DEFAULT_WRITE_BUFFER_LOW = "" + GatewayConfig.DEFAULT_WRITE_BUFFER_LOW;
+    static final String DEFAULT_WRITE_BUFFER_HIGH = "" + GatewayConfig.DEFAULT_WRITE_BUFFER_HIGH;
     static final String DEFAULT_IO_THREADS = "0";
 
     @Spec(Spec.Target.MIXEE)

@@ -3,6 +3,7 @@ package io.torgate.control.config;
 import io.torgate.control.Upstream;
 import io.torgate.control.policy.Policies;
 import io.torgate.control.users.Users;
+import io.torgate.gateway.GatewayConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -104,8 +105,8 @@ public final class TorgateConfig {
         private Duration idleTimeout = Duration.ofMinutes(5);
         private int maxTunnels = 20_000;
         private int maxTunnelsPerUser = 0;
-        private int writeBufferLow = 32 * 1024;
-        private int writeBufferHigh = 64 * 1024;
+        private int writeBufferLow = GatewayConfig.DEFAULT_WRITE_BUFFER_LOW;
+        private int writeBufferHigh = GatewayConfig.DEFAULT_WRITE_BUFFER_HIGH;
         private int ioThreads = 0;
         private boolean nativeTransport = true;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;

@@ -53,7 +53,7 @@ class ConfigFileErrorsTest {
             "'limits: {max_tunnels: 99999999999}'      | : limits.max_tunnels: 99999999999 is too large",
             "'limits: {write_buffer_high: 0}'          | : limits.write_buffer_high: '0' must be 1 or more",
             "'limits: {native_transport: maybe}'       | : limits.native_transport: must be true or false, found a string",
-            "'limits: {write_buffer_low: 70000}'       | : limits.write_buffer_low: 70000 is above limits.write_buffer_high 65536",
+            "'limits: {write_buffer_low: 300000}'      | : limits.write_buffer_low: 300000 is above limits.write_buffer_high 262144",
             "'pool: {instances: 0}'                    | : pool.instances: '0' must be 1 or more",
             "'pool: {instances: 5, max_instances: 4}'  | : pool.instances: 5 is above pool.max_instances 4",
             "'pool: {bootstrap_timeout: 1d}'           | : pool.bootstrap_timeout: '1d' is not a duration",

@@ -251,13 +251,13 @@ class ConfigLoaderTest {
 
     @Test
     void valuesThatDisagreeNameWhereTheyCameFrom() throws Exception {
-        Path file = write("limits: {write_buffer_low: 70000}\n");
+        Path file = write("limits: {write_buffer_low: 300000}\n");
         assertThatThrownBy(() -> load(file))
-                .hasMessage("config file " + file + ": limits.write_buffer_low: 70000 is above limits.write_buffer_high"
-                        + " 65536; need low <= high");
-        assertThatThrownBy(() -> loader(file, Map.of()).flag("limits.write_buffer_low", 80000, "--write-buffer-low")
+                .hasMessage("config file " + file + ": limits.write_buffer_low: 300000 is above limits.write_buffer_high"
+                        + " 262144; need low <= high");
+        assertThatThrownBy(() -> loader(file, Map.of()).flag("limits.write_buffer_low", 400000, "--write-buffer-low")
                 .build().load())
-                .hasMessageStartingWith("option --write-buffer-low: limits.write_buffer_low: 80000 is above");
+                .hasMessageStartingWith("option --write-buffer-low: limits.write_buffer_low: 400000 is above");
         assertThatThrownBy(() -> ConfigLoader.builder().env(Map.of("TORGATE_INSTANCES", "40")).home(dir).build().load())
                 .hasMessage("environment variable TORGATE_INSTANCES: pool.instances: 40 is above pool.max_instances 32");
         Path api = write("api: {listen: \"0.0.0.0:9180\"}\n");
