@@ -34,6 +34,7 @@ public final class GatewayConfig {
     private final int writeBufferHighWaterMark;
     private final int ioThreads;
     private final boolean nativeTransport;
+    private final boolean acceptOnEveryLoop;
     private final boolean logDestinations;
 
     private GatewayConfig(Builder b) {
@@ -50,6 +51,7 @@ public final class GatewayConfig {
         this.writeBufferHighWaterMark = b.writeBufferHighWaterMark;
         this.ioThreads = b.ioThreads;
         this.nativeTransport = b.nativeTransport;
+        this.acceptOnEveryLoop = b.acceptOnEveryLoop;
         this.logDestinations = b.logDestinations;
         if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
             throw new IllegalArgumentException("write buffer low water mark " + writeBufferLowWaterMark
@@ -76,6 +78,7 @@ public final class GatewayConfig {
         b.writeBufferHighWaterMark = writeBufferHighWaterMark;
         b.ioThreads = ioThreads;
         b.nativeTransport = nativeTransport;
+        b.acceptOnEveryLoop = acceptOnEveryLoop;
         b.logDestinations = logDestinations;
         return b;
     }
@@ -100,6 +103,12 @@ public final class GatewayConfig {
     public int ioThreads() { return ioThreads; }
     /** Use epoll when available (Linux); NIO otherwise. */
     public boolean nativeTransport() { return nativeTransport; }
+    /**
+     * With epoll, every event loop accepts its own connections on a listener of its own (SO_REUSEPORT, all on
+     * one port), so a connection never changes threads; otherwise (or with NIO) one accept thread hands each
+     * connection to an event loop.
+     */
+    public boolean acceptOnEveryLoop() { return acceptOnEveryLoop; }
     /** Destinations appear in logs only when true (debug); otherwise they are redacted. */
     public boolean logDestinations() { return logDestinations; }
 
@@ -117,6 +126,7 @@ public final class GatewayConfig {
         private int writeBufferHighWaterMark = DEFAULT_WRITE_BUFFER_HIGH;
         private int ioThreads = 0;
         private boolean nativeTransport = true;
+        private boolean acceptOnEveryLoop = true;
         private boolean logDestinations = false;
 
         private Builder() {
@@ -184,6 +194,11 @@ public final class GatewayConfig {
 
         public Builder nativeTransport(boolean enabled) {
             this.nativeTransport = enabled;
+            return this;
+        }
+
+        public Builder acceptOnEveryLoop(boolean enabled) {
+            this.acceptOnEveryLoop = enabled;
             return this;
         }
 

@@ -3,7 +3,6 @@ package io.torgate.gateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -14,6 +13,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,29 +25,26 @@ final class NettyGateway implements Gateway {
 
     private static final Logger log = LoggerFactory.getLogger(NettyGateway.class);
 
-    private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final PooledByteBufAllocator allocator;
     private final DirectResolver resolver;
     private final LoginChecks logins;
     private final TunnelRegistry tunnels;
     private final ChannelGroup clients;
-    private final Channel serverChannel;
+    private final Listeners listeners;
     private final InetSocketAddress address;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private NettyGateway(EventLoopGroup bossGroup, EventLoopGroup workerGroup,
-                         PooledByteBufAllocator allocator, DirectResolver resolver, LoginChecks logins,
-                         TunnelRegistry tunnels, ChannelGroup clients, Channel serverChannel) {
-        this.bossGroup = bossGroup;
+    private NettyGateway(EventLoopGroup workerGroup, PooledByteBufAllocator allocator, DirectResolver resolver,
+                         LoginChecks logins, TunnelRegistry tunnels, ChannelGroup clients, Listeners listeners) {
         this.workerGroup = workerGroup;
         this.allocator = allocator;
         this.resolver = resolver;
         this.logins = logins;
         this.tunnels = tunnels;
         this.clients = clients;
-        this.serverChannel = serverChannel;
-        this.address = (InetSocketAddress) serverChannel.localAddress();
+        this.listeners = listeners;
+        this.address = listeners.address();
     }
 
     static NettyGateway start(GatewayConfig config) throws GatewayStartException {
@@ -63,7 +60,6 @@ final class NettyGateway implements Gateway {
             throw e;
         }
         Transport transport = Transport.select(config.nativeTransport());
-        EventLoopGroup boss = transport.newGroup(1, "torgate-accept");
         EventLoopGroup workers = transport.newGroup(config.ioThreads(), "torgate-io");
         // The gateway's own pool, so usedDirectMemory() measures this gateway and nothing else in the JVM.
         PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
@@ -75,8 +71,8 @@ final class NettyGateway implements Gateway {
         FrontDoorInitializer frontDoor = new FrontDoorInitializer(gw);
         WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLowWaterMark(),
                 config.writeBufferHighWaterMark());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
+        // A template without groups: Listeners binds one copy per listener, each with its own groups.
+        ServerBootstrap template = new ServerBootstrap()
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.ALLOCATOR, allocator)
@@ -91,20 +87,24 @@ final class NettyGateway implements Gateway {
                         ch.pipeline().addLast(frontDoor);
                     }
                 });
-        ChannelFuture bind = bootstrap.bind(config.listen()).awaitUninterruptibly();
-        if (!bind.isSuccess()) {
-            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        Listeners listeners;
+        try {
+            listeners = Listeners.bind(template, transport, workers, config.acceptOnEveryLoop(), config.listen());
+        } catch (Listeners.BindFailure e) {
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             resolver.close();
             gw.logins().close();
-            Throwable cause = bind.cause();
-            throw new GatewayStartException("cannot listen on " + describe(config.listen()) + ": "
-                    + cause.getMessage(), cause);
+            Throwable cause = e.getCause();
+            throw new GatewayStartException("cannot listen on " + describe(e.address) + ": " + cause.getMessage(),
+                    cause);
         }
-        NettyGateway gateway = new NettyGateway(boss, workers, allocator, resolver, gw.logins(), tunnels, clients,
-                bind.channel());
-        log.info("torgate gateway listening on {} (SOCKS5 + HTTP CONNECT, {} transport, {})",
+        NettyGateway gateway = new NettyGateway(workers, allocator, resolver, gw.logins(), tunnels, clients,
+                listeners);
+        log.info("torgate gateway listening on {} (SOCKS5 + HTTP CONNECT, {} transport, {}, {})",
                 describe(gateway.address), transport.name().toLowerCase(java.util.Locale.ROOT),
+                listeners.onEveryLoop()
+                        ? "accepting on each of " + listeners.count() + " event loops (SO_REUSEPORT)"
+                        : "one accept thread for " + countLoops(workers) + " event loops",
                 config.authenticator().usersConfigured() ? "users required" : "no users: loopback only");
         return gateway;
     }
@@ -126,6 +126,19 @@ final class NettyGateway implements Gateway {
     private static String describe(InetSocketAddress address) {
         String host = address.getHostString();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static int countLoops(EventLoopGroup group) {
+        int n = 0;
+        for (EventExecutor ignored : group) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The listening channels, for tests: one per event loop, or one on the accept thread. */
+    List<Channel> listenerChannels() {
+        return listeners.channels();
     }
 
     @Override
@@ -151,10 +164,8 @@ final class NettyGateway implements Gateway {
 
     @Override
     public void stopAccepting() {
-        ChannelFuture closed = serverChannel.close();
-        if (!onOwnEventLoop()) {
-            closed.awaitUninterruptibly(); // so a caller can rely on new connections being refused afterwards
-        }
+        // Waiting lets a caller rely on new connections being refused afterwards; an event loop cannot wait.
+        listeners.close(!onOwnEventLoop());
     }
 
     @Override
@@ -180,9 +191,8 @@ final class NettyGateway implements Gateway {
             tunnel.abortFromAnyThread("gateway shutting down");
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        listeners.stopAcceptThread();
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        bossGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS);
         resolver.close();
         logins.close();
@@ -190,11 +200,12 @@ final class NettyGateway implements Gateway {
     }
 
     private boolean onOwnEventLoop() {
-        for (EventLoopGroup group : new EventLoopGroup[] {bossGroup, workerGroup}) {
-            for (EventExecutor executor : group) {
-                if (executor.inEventLoop()) {
-                    return true;
-                }
+        if (listeners.onAcceptThread()) {
+            return true;
+        }
+        for (EventExecutor executor : workerGroup) {
+            if (executor.inEventLoop()) {
+                return true;
             }
         }
         return false;
