@@ -60,7 +60,7 @@ class CliTest {
             assertThat(help).contains(flag);
         }
         for (String shownDefault : List.of("Default: tor-pool", "Default: 127.0.0.1:1080", "Default: 10s",
-                "Default: 60s", "Default: 5m", "Default: 20000", "Default: 32768", "Default: 65536", "Default: 5s")) {
+                "Default: 60s", "Default: 5m", "Default: 20000", "Default: 65536", "Default: 262144", "Default: 5s")) {
             assertThat(help).contains(shownDefault);
         }
         assertThat(help).contains("Exit status: 0 clean stop, 1 runtime failure");
