@@ -3,7 +3,9 @@ package io.torgate.bench.load;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@code --name value} command-line options, with errors that name the bad option. */
 final class Args {
@@ -32,6 +34,19 @@ final class Args {
             }
         }
         return values;
+    }
+
+    /** Every {@code --note KEY=VALUE}, in order: free text a run records with its results. */
+    Map<String, String> notes() {
+        Map<String, String> notes = new LinkedHashMap<>();
+        for (String note : all("--note")) {
+            int eq = note.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--note: expected KEY=VALUE, got '" + note + "'");
+            }
+            notes.put(note.substring(0, eq), note.substring(eq + 1));
+        }
+        return notes;
     }
 
     int integer(String name, int fallback) {

@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -84,14 +83,7 @@ record HarnessSettings(
         for (int i = 1; i <= n; i++) {
             sources.add(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) i}));
         }
-        Map<String, String> notes = new LinkedHashMap<>();
-        for (String note : a.all("--note")) {
-            int eq = note.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--note: expected KEY=VALUE, got '" + note + "'");
-            }
-            notes.put(note.substring(0, eq), note.substring(eq + 1));
-        }
+        Map<String, String> notes = a.notes();
         InetSocketAddress sink = a.address("--sink", null);
         if (sink == null) {
             throw new IllegalArgumentException("--sink HOST:PORT is required");

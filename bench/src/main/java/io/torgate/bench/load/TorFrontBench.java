@@ -6,6 +6,7 @@ import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Socks5ChainRouter;
 import io.torgate.torpool.process.TorBinary;
+import io.torgate.torpool.process.TorNotFoundException;
 import io.torgate.torpool.process.TorProcess;
 import io.torgate.torpool.process.Torrc;
 import io.torgate.torpool.testnet.TestNetwork;
@@ -48,15 +49,8 @@ public final class TorFrontBench {
      */
     public static void main(String[] args) throws Exception {
         Args a = new Args(args);
-        Path stateDir = Path.of(a.string("--state-dir", "bench/target/testnet-state"));
         Path work = Files.createDirectories(Path.of(a.string("--work-dir", "bench/target/tor-client")));
-        TestNetwork.Options options = TestNetwork.Options.builder()
-                .stateDir(stateDir)
-                .exits(a.integer("--exits", 2))
-                .middles(a.integer("--middles", 2))
-                .bootstrapTimeout(a.duration("--bootstrap-timeout", Duration.ofSeconds(180)))
-                .progress(line -> System.out.println("testnet: " + line))
-                .build();
+        TestNetwork.Options options = networkOptions(a);
         try (TestNetwork net = TestNetwork.start(options);
              TorProcess tor = startClient(net, work, Duration.ofSeconds(120))) {
             InetSocketAddress torSocks = new InetSocketAddress("127.0.0.1", socksPort(tor));
@@ -92,13 +86,8 @@ public final class TorFrontBench {
                 if (stepByStep != null) {
                     peers.add(new Peer("torgate-step-by-step", stepByStep.address(), null, null, true));
                 }
-                Map<String, String> notes = new java.util.LinkedHashMap<>();
-                for (String note : a.all("--note")) {
-                    int eq = note.indexOf('=');
-                    notes.put(note.substring(0, eq), note.substring(eq + 1));
-                }
-                notes.put("network", "TestNetwork: 3 authorities, " + options.middles() + " middles, "
-                        + options.exits() + " exits on 127.0.0.0/8; " + TorBinary.locate().version());
+                Map<String, String> notes = a.notes();
+                notes.put("network", describe(options));
                 notes.put("tor", "one tor client (the network's clientTorrc) on " + Args.hostPort(torSocks)
                         + "; the direct client logs in with torgate's own isolation credential, so both use one circuit");
                 notes.put("torgate", "in this JVM, Gateway with Socks5ChainRouter(" + Args.hostPort(torSocks)
@@ -129,6 +118,23 @@ public final class TorFrontBench {
                 }
             }
         }
+    }
+
+    /** The private test network both Tor benchmarks run on: {@code --state-dir}, {@code --exits}, {@code --middles}. */
+    static TestNetwork.Options networkOptions(Args a) {
+        return TestNetwork.Options.builder()
+                .stateDir(Path.of(a.string("--state-dir", "bench/target/testnet-state")))
+                .exits(a.integer("--exits", 2))
+                .middles(a.integer("--middles", 2))
+                .bootstrapTimeout(a.duration("--bootstrap-timeout", Duration.ofSeconds(180)))
+                .progress(line -> System.out.println("testnet: " + line))
+                .build();
+    }
+
+    /** The network, as the results describe it. */
+    static String describe(TestNetwork.Options options) throws IOException, TorNotFoundException {
+        return "TestNetwork: 3 authorities, " + options.middles() + " middles, " + options.exits()
+                + " exits on 127.0.0.0/8; " + TorBinary.locate().version();
     }
 
     /**

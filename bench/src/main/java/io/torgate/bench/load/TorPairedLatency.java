@@ -5,7 +5,6 @@ import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.IsolationCredentials;
 import io.torgate.gateway.RouteRequest;
 import io.torgate.gateway.Socks5ChainRouter;
-import io.torgate.torpool.process.TorBinary;
 import io.torgate.torpool.process.TorProcess;
 import io.torgate.torpool.testnet.TestNetwork;
 import java.io.IOException;
@@ -48,7 +47,6 @@ public final class TorPairedLatency {
 
     public static void main(String[] args) throws Exception {
         Args a = new Args(args);
-        Path stateDir = Path.of(a.string("--state-dir", "bench/target/testnet-state"));
         Path work = Files.createDirectories(Path.of(a.string("--work-dir", "bench/target/tor-client-paired")));
         int pairs = a.integer("--pairs", 200);
         int curlPairs = a.integer("--curl-pairs", 40);
@@ -56,13 +54,7 @@ public final class TorPairedLatency {
         for (String c : a.string("--concurrency", "1,4").split(",")) {
             levels.add(Integer.parseInt(c.trim()));
         }
-        TestNetwork.Options options = TestNetwork.Options.builder()
-                .stateDir(stateDir)
-                .exits(a.integer("--exits", 2))
-                .middles(a.integer("--middles", 2))
-                .bootstrapTimeout(a.duration("--bootstrap-timeout", Duration.ofSeconds(180)))
-                .progress(line -> System.out.println("testnet: " + line))
-                .build();
+        TestNetwork.Options options = TorFrontBench.networkOptions(a);
         GatewayShare share = new GatewayShare();
         try (TestNetwork net = TestNetwork.start(options);
              TorProcess tor = TorFrontBench.startClient(net, work, Duration.ofSeconds(120))) {
@@ -89,13 +81,8 @@ public final class TorPairedLatency {
 
                 Map<String, Object> report = new LinkedHashMap<>();
                 report.put("environment", Environment.describe());
-                Map<String, String> notes = new LinkedHashMap<>();
-                for (String note : a.all("--note")) {
-                    int eq = note.indexOf('=');
-                    notes.put(note.substring(0, eq), note.substring(eq + 1));
-                }
-                notes.put("network", "TestNetwork: 3 authorities, " + options.middles() + " middles, "
-                        + options.exits() + " exits on 127.0.0.0/8; " + TorBinary.locate().version());
+                Map<String, String> notes = a.notes();
+                notes.put("network", TorFrontBench.describe(options));
                 report.put("notes", notes);
                 report.put("loadavg_before", Environment.loadAverage());
                 PairedSocksClient client = new PairedSocksClient(target);
