@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # torgate load benchmark: torgate vs microsocks vs Dante vs direct TCP, all on 127.0.0.0/8.
 #
-#   bench/run.sh                  full run (about 20 minutes on 2 cores, Tor part included)
+#   bench/run.sh                  full run (about 25 minutes on 2 cores, Tor part included)
 #   bench/run.sh --quick          one short round, to check the harness works (about 3 minutes)
 #   bench/run.sh --wait-quiet 600 first wait up to 600 s for the 1-minute load average to fall below 1.0
 #   bench/run.sh --no-tor         skip the "in front of Tor" part (the private Tor test network)
@@ -11,9 +11,10 @@
 # microsocks and danted, runs the Java harness (io.torgate.bench.load.LoadHarness) against all of them, writes
 # bench/results/<date>.json and the results table in bench/README.md; then (unless --no-tor) measures torgate in front
 # of Tor on the private Tor test network (io.torgate.bench.load.TorFrontBench): bench/results/<date>-tor.json and
-# the second table. Everything it started is stopped at the end.
+# the second table, then the connect latency in pairs (io.torgate.bench.load.TorPairedLatency): <date>-tor-paired.json and
+# the third. Everything it started is stopped at the end.
 # Settings can be overridden through the environment: ROUNDS, STREAMS, MEASURE, WARMUP, CONN_MEASURE,
-# CONN_CLIENTS, PEER_WARMUP, IDLE_TUNNELS.
+# CONN_CLIENTS, PEER_WARMUP, IDLE_TUNNELS, TOR_ROUNDS, TOR_MEASURE, TOR_PAIRS, TOR_CURL_PAIRS.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,16 +28,17 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --no-tor) tor=0; shift ;;
     --wait-quiet) wait_quiet="${2:?--wait-quiet needs a number of seconds}"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
 if [[ $quick == 1 ]]; then
   : "${ROUNDS:=1}" "${STREAMS:=1,16,256}" "${MEASURE:=1s}" "${WARMUP:=0.5s}" "${CONN_MEASURE:=1s}"
-  : "${PEER_WARMUP:=5s}" "${IDLE_TUNNELS:=1000}" "${TOR_ROUNDS:=1}" "${TOR_MEASURE:=3s}"
+  : "${PEER_WARMUP:=5s}" "${IDLE_TUNNELS:=1000}" "${TOR_ROUNDS:=1}" "${TOR_MEASURE:=3s}" "${TOR_PAIRS:=100}"
+  : "${TOR_CURL_PAIRS:=10}"
 fi
-: "${TOR_ROUNDS:=3}" "${TOR_MEASURE:=5s}"
+: "${TOR_ROUNDS:=3}" "${TOR_MEASURE:=5s}" "${TOR_PAIRS:=1000}" "${TOR_CURL_PAIRS:=100}"
 : "${ROUNDS:=5}" "${STREAMS:=1,16,256}" "${MEASURE:=3s}" "${WARMUP:=1s}" "${CONN_MEASURE:=3s}" "${CONN_CLIENTS:=64}"
 : "${PEER_WARMUP:=30s}"
 
@@ -204,5 +206,18 @@ if [[ $tor == 1 ]]; then
   wait "$tor_bench_pid" || status=$?
   [[ -s "$tmp/tor-table.md" ]] && splice tor-results "$tmp/tor-table.md"
   log "wrote $tor_json and the Tor table in bench/README.md"
+
+  # The connect latency torgate adds, measured in pairs: tor's stream set-up flips between ~2 ms and ~40 ms for
+  # seconds at a time, so the separate windows above can differ by tens of ms; back-to-back pairs cannot.
+  paired_json="bench/results/$date_tag-tor-paired.json"
+  java -cp "$bench_jar" io.torgate.bench.load.TorPairedLatency \
+    --state-dir "$root/bench/target/testnet-state" --work-dir "$tmp/tor-client-paired" \
+    --pairs "$TOR_PAIRS" --concurrency 1,4 --curl-pairs "$TOR_CURL_PAIRS" \
+    --note "command=$command_line" --note "torgate=$torgate_version" \
+    --json "$paired_json" --markdown "$tmp/paired-table.md" &
+  paired_pid=$!; pids+=("$paired_pid")
+  wait "$paired_pid" || status=$?
+  [[ -s "$tmp/paired-table.md" ]] && splice tor-paired "$tmp/paired-table.md"
+  log "wrote $paired_json and the paired table in bench/README.md"
 fi
 exit "$status"

@@ -37,8 +37,9 @@ import java.util.function.ToDoubleFunction;
  * writes p50/p90/p99 of each, the per-pair differences and torgate's own share ({@link GatewayShare}) as JSON.
  * <p>
  * {@code TorPairedLatency [--state-dir DIR] [--work-dir DIR] [--pairs 200] [--concurrency 1,4] [--curl-pairs 40]
- * [--jit-warmup 20s] [--json FILE] [--note KEY=VALUE]... [--go-file FILE]}; with {@code --go-file} it prints the
- * ports and waits for FILE to exist before measuring (time to start tcpdump or strace).
+ * [--jit-warmup 20s] [--json FILE] [--markdown FILE] [--note KEY=VALUE]... [--go-file FILE]}; {@code --markdown}
+ * writes the table for bench/README.md; with {@code --go-file} it prints the ports and waits for FILE to exist
+ * before measuring (time to start tcpdump or strace).
  */
 public final class TorPairedLatency {
 
@@ -110,8 +111,65 @@ public final class TorPairedLatency {
                 Files.createDirectories(json.toAbsolutePath().getParent());
                 Files.writeString(json, Json.write(report));
                 System.out.println("results: " + json);
+                String md = a.string("--markdown", null);
+                if (md != null) {
+                    Files.writeString(Path.of(md), markdown(report, json));
+                }
             }
         }
+    }
+
+    /**
+     * The connect-latency table of a run, for bench/README.md: per client kind, both sides' percentiles and the
+     * median of per-pair differences with its interval, which is what the ≤ 1 ms target is read from.
+     */
+    @SuppressWarnings("unchecked")
+    static String markdown(Map<String, Object> report, Path json) {
+        StringBuilder b = new StringBuilder();
+        Map<String, Object> env = (Map<String, Object>) report.get("environment");
+        b.append("Paired run: ").append(env.get("date")).append(" · ").append(env.get("cpu")).append(", ")
+                .append(env.get("cores")).append(" cores · load average before/after: ")
+                .append(report.get("loadavg_before")).append(" / ").append(report.get("loadavg_after"))
+                .append(" · `").append(json).append("`\n\n")
+                .append("**Connect latency in pairs, ms** (connect call → SOCKS5 success; each pair is one connection ")
+                .append("straight to tor and one through torgate, back to back, same circuit)\n\n")
+                .append("| client | pairs | tor p50 / p90 / p99 | torgate p50 / p90 / p99 | median pair difference (95 %) |")
+                .append(" torgate slower in |\n|---|---:|---|---|---|---:|\n");
+        List<Map.Entry<String, Map<String, Object>>> rows = new ArrayList<>();
+        Map<String, Object> java = (Map<String, Object>) report.get("paired_java_client");
+        if (java != null) {
+            for (Map.Entry<String, Object> e : java.entrySet()) {
+                rows.add(Map.entry(e.getKey().replace("_clients", "") + " (Java)", (Map<String, Object>) e.getValue()));
+            }
+        }
+        Map<String, Object> curl = (Map<String, Object>) report.get("paired_curl_sequential");
+        if (curl != null) {
+            rows.add(Map.entry("1 (curl)", curl));
+        }
+        for (Map.Entry<String, Map<String, Object>> row : rows) {
+            Map<String, Object> socks = (Map<String, Object>) row.getValue().get("socks_ms");
+            if (socks == null) {
+                continue;
+            }
+            List<Object> ci = (List<Object>) socks.get("pair_difference_median_ci95");
+            b.append("| ").append(row.getKey()).append(" | ").append(row.getValue().get("pairs")).append(" | ")
+                    .append(triple((Map<String, Object>) socks.get("tor"))).append(" | ")
+                    .append(triple((Map<String, Object>) socks.get("torgate"))).append(" | **")
+                    .append(signed(socks.get("pair_difference_median"))).append("** (").append(signed(ci.get(0)))
+                    .append(" … ").append(signed(ci.get(1))).append(") | ")
+                    .append(Math.round(((Number) socks.get("torgate_slower_share")).doubleValue() * 100))
+                    .append(" % |\n");
+        }
+        return b.toString();
+    }
+
+    private static String triple(Map<String, Object> p) {
+        return String.format(java.util.Locale.ROOT, "%.2f / %.2f / %.2f", ((Number) p.get("p50")).doubleValue(),
+                ((Number) p.get("p90")).doubleValue(), ((Number) p.get("p99")).doubleValue());
+    }
+
+    private static String signed(Object v) {
+        return String.format(java.util.Locale.ROOT, "%+.2f", ((Number) v).doubleValue());
     }
 
     /**
