@@ -108,18 +108,15 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
         ChannelPipeline p = ctx.pipeline();
         p.remove(AGGREGATOR);
         p.remove(DECODER);
-        gw.logins().accepts(authenticator, user, login.password()).whenComplete((ok, error) ->
-                ctx.executor().execute(() -> {
-                    checking = false;
-                    if (!ctx.channel().isActive()) {
-                        held.release();
-                    } else if (error == null && ok) {
-                        connect(ctx, connect);
-                    } else {
-                        held.release();
-                        refuseLogin(ctx, user, error);
-                    }
-                }));
+        gw.logins().check(ctx, authenticator, user, login.password(), held, (accepted, error) -> {
+            checking = false;
+            if (accepted) {
+                connect(ctx, connect);
+            } else {
+                held.release();
+                refuseLogin(ctx, user, error);
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.torgate.gateway;
 
+import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,6 +40,27 @@ final class LoginChecks implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** What a front door does once a slow login check has an answer; on the channel's event loop. */
+    interface Answer {
+        /** {@code error} is set when the check could not be made ({@link #whyUnchecked}); then not accepted. */
+        void checked(boolean accepted, Throwable error);
+    }
+
+    /**
+     * Checks a login here and answers on {@code ctx}'s event loop. A client gone by then gets no answer: what it had
+     * sent behind its login ({@code held}) is dropped and released.
+     */
+    void check(ChannelHandlerContext ctx, Authenticator authenticator, String user, String password,
+               HeldInput held, Answer then) {
+        accepts(authenticator, user, password).whenComplete((ok, error) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                held.release();
+                return;
+            }
+            then.checked(error == null && ok, error);
+        }));
     }
 
     /** For the log: why a login could not be checked ({@link #accepts} failed). */

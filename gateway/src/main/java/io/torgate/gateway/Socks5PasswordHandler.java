@@ -59,15 +59,10 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
         // what the client already sent behind its login (a pipelined CONNECT) is held until the answer.
         checking = true;
         ctx.channel().config().setAutoRead(false);
-        gw.logins().accepts(authenticator, route.user(), request.password()).whenComplete((ok, error) ->
-                ctx.executor().execute(() -> {
-                    checking = false;
-                    if (!ctx.channel().isActive()) {
-                        held.release();
-                        return;
-                    }
-                    loginChecked(ctx, route, error == null && ok, error);
-                }));
+        gw.logins().check(ctx, authenticator, route.user(), request.password(), held, (accepted, error) -> {
+            checking = false;
+            loginChecked(ctx, route, accepted, error);
+        });
     }
 
     @Override
