@@ -24,25 +24,27 @@ final class ConfigFile {
     private final Path file;
     private final String label;
     private final String source;
+    private final boolean settle;
 
-    private ConfigFile(Path file, String label) {
+    private ConfigFile(Path file, String label, boolean settle) {
         this.file = file;
         this.label = label;
+        this.settle = settle;
         this.source = label + " " + file;
     }
 
-    /** A full config file ({@code --config}). */
-    static Contents readConfig(Path file) throws ConfigException {
-        return new ConfigFile(file, "config file").read(false);
+    /** A full config file ({@code --config}); {@code settle}: wait until it stops changing (a reload). */
+    static Contents readConfig(Path file, boolean settle) throws ConfigException {
+        return new ConfigFile(file, "config file", settle).read(false);
     }
 
     /** A users file ({@code --users}): only the {@code users:} section, which it must have. */
-    static Contents readUsers(Path file) throws ConfigException {
-        return new ConfigFile(file, "users file").read(true);
+    static Contents readUsers(Path file, boolean settle) throws ConfigException {
+        return new ConfigFile(file, "users file", settle).read(true);
     }
 
     private Contents read(boolean usersOnly) throws ConfigException {
-        JsonNode root = Yaml.read(file, label);
+        JsonNode root = Yaml.read(file, label, settle);
         if (Yaml.isAbsent(root)) {
             if (usersOnly) {
                 throw error("", "the file is empty; expected a 'users:' map");

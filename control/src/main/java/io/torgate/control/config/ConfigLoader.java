@@ -50,11 +50,24 @@ public final class ConfigLoader {
 
     /** Reads the files now and builds the config. @throws ConfigException naming the source, key and reason */
     public TorgateConfig load() throws ConfigException {
+        return load(false);
+    }
+
+    /**
+     * As {@link #load()}, but reads each file only once it has stopped changing, so a reload never acts on a
+     * file still being written (a file cut at a line end still parses). Waits up to
+     * {@link SettledFile#MAX_WAIT}; usually {@link SettledFile#SETTLE} after the last write.
+     */
+    public TorgateConfig loadSettled() throws ConfigException {
+        return load(true);
+    }
+
+    private TorgateConfig load(boolean settle) throws ConfigException {
         Map<String, Sourced> merged = new LinkedHashMap<>();
         Optional<UsersSection.Parsed> users = Optional.empty();
         Optional<List<String>> extraTorrc = Optional.empty();
         if (configFile.isPresent()) {
-            ConfigFile.Contents file = ConfigFile.readConfig(configFile.get());
+            ConfigFile.Contents file = ConfigFile.readConfig(configFile.get(), settle);
             merged.putAll(file.values());
             users = file.users();
             extraTorrc = file.extraTorrc();
@@ -62,7 +75,7 @@ public final class ConfigLoader {
         merged.putAll(EnvironmentSource.read(env));
         merged.putAll(flags);
         if (usersFile.isPresent()) {
-            users = ConfigFile.readUsers(usersFile.get()).users();
+            users = ConfigFile.readUsers(usersFile.get(), settle).users();
         }
 
         TorgateConfig.Builder b = TorgateConfig.builder();
@@ -79,12 +92,26 @@ public final class ConfigLoader {
             }
         }
         extraTorrc.ifPresent(b::extraTorrc);
+        if (users.isPresent() && !users.get().users().usersConfigured() && !noLogin(merged)) {
+            throw new ConfigException(usersSource() + ": " + Setting.USERS + ": no users defined; to serve without"
+                    + " login on purpose also set listen.no_login: true (loopback listeners only)");
+        }
         users.ifPresent(u -> b.users(u.users(), u.policies()));
         try {
             return b.build();
         } catch (IllegalArgumentException ex) {
             throw new ConfigException(sourceOf(ex.getMessage(), merged) + ex.getMessage());
         }
+    }
+
+    private static boolean noLogin(Map<String, Sourced> merged) {
+        Sourced s = merged.get("listen.no_login");
+        return s != null && Boolean.TRUE.equals(s.value());
+    }
+
+    /** The file the users come from, for messages. */
+    private String usersSource() {
+        return usersFile.map(p -> "users file " + p).orElseGet(() -> "config file " + configFile.orElseThrow());
     }
 
     /** The state directory when none is set: $XDG_STATE_HOME/torgate, else ~/.local/state/torgate. */

@@ -4,6 +4,7 @@ import io.torgate.control.policy.PolicyRouter;
 import io.torgate.control.policy.UserPolicy;
 import io.torgate.control.users.LiveUsers;
 import io.torgate.control.users.Password;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class ConfigReloader {
 
     /** Settings applied live; every other setting needs a restart. */
     static final Set<String> LIVE = Set.of("limits.max_tunnels", "limits.max_tunnels_per_user", "pool.instances",
-            "pool.max_instances", "logging.debug");
+            "pool.max_instances", "logging.debug", "listen.no_login");
 
     /** Sets the gateway's tunnel limits: total, per user. */
     @FunctionalInterface
@@ -76,13 +77,13 @@ public final class ConfigReloader {
     public synchronized ReloadResult reload() {
         TorgateConfig next;
         try {
-            next = loader.load();
+            next = loader.loadSettled();
         } catch (ConfigException e) {
             return fail(e.getMessage());
         }
-        if (!next.users().usersConfigured() && !started.socks().getAddress().isLoopbackAddress()) {
-            return fail("users: the new config has no users, which would open the non-loopback listener "
-                    + started.socks() + " to anyone; restart to change that");
+        Optional<String> weaker = weakensLogin(started, current, next);
+        if (weaker.isPresent()) {
+            return fail(where() + ": " + weaker.get());
         }
 
         List<String> changes = new ArrayList<>(userChanges(current, next));
@@ -117,13 +118,43 @@ public final class ConfigReloader {
         }
         current = next;
 
-        String where = loader.configFile().or(loader::usersFile).map(p -> " from " + p).orElse("");
-        String message = "reloaded" + where + ": "
+        String message = "reloaded from " + where() + ": "
                 + (changes.isEmpty() ? "no live changes" : changes.size() + " change(s)")
                 + (restart.isEmpty() ? "" : "; needs a restart to apply: " + String.join(", ", restart));
         last = new ReloadResult(true, clock.instant(), message, changes, restart);
         log.info("{}{}", message, changes.isEmpty() ? "" : " " + changes);
         return last;
+    }
+
+    /**
+     * Why {@code next} would weaken access control, if it would: a reload never opens the proxy by accident.
+     * A listener that asks for a login keeps asking unless the new config says {@code listen.no_login: true};
+     * a file that merely lost its users (empty, half-written) is refused. And a config that would be refused
+     * at start (no users with a non-loopback listener) is refused here too, even though the listen address
+     * itself only changes on a restart.
+     */
+    static Optional<String> weakensLogin(TorgateConfig started, TorgateConfig current, TorgateConfig next) {
+        if (next.users().usersConfigured()) {
+            return Optional.empty();
+        }
+        for (TorgateConfig c : List.of(started, next)) {
+            if (!c.socks().getAddress().isLoopbackAddress()) {
+                return Optional.of("users: the new config has no users, but listen.socks "
+                        + Setting.byKey("listen.socks").orElseThrow().show(c.socks())
+                        + " is not a loopback address: anyone who can reach it could use the proxy");
+            }
+        }
+        if (current.users().usersConfigured() && !next.noLogin()) {
+            return Optional.of("users: the new config has no users (is the file empty or half-written?), which"
+                    + " would stop asking for a login; to serve without login on purpose, set users: {} and"
+                    + " listen.no_login: true");
+        }
+        return Optional.empty();
+    }
+
+    /** The file a reload reads, for messages. */
+    private String where() {
+        return loader.configFile().or(loader::usersFile).map(Path::toString).orElse("the environment and flags");
     }
 
     private ReloadResult fail(String why) {

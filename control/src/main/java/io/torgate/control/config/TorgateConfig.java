@@ -34,6 +34,7 @@ public final class TorgateConfig {
 
     private final Upstream upstream;
     private final InetSocketAddress socks;
+    private final boolean noLogin;
     private final ApiSettings api;
     private final Users users;
     private final Policies policies;
@@ -45,6 +46,7 @@ public final class TorgateConfig {
     private TorgateConfig(Builder b) {
         this.upstream = b.upstream;
         this.socks = b.socks;
+        this.noLogin = b.noLogin;
         this.api = new ApiSettings(b.apiListen, Optional.ofNullable(b.apiToken));
         this.users = b.users;
         this.policies = b.policies;
@@ -64,6 +66,11 @@ public final class TorgateConfig {
     public Upstream upstream() { return upstream; }
     /** The SOCKS5 + HTTP CONNECT listener. */
     public InetSocketAddress socks() { return socks; }
+    /**
+     * Serving without login is meant ({@code listen.no_login: true}). Without it a reload may never take the
+     * users away: a file that lost its users section is more likely empty or half-written than meant.
+     */
+    public boolean noLogin() { return noLogin; }
     public ApiSettings api() { return api; }
     /** Who may log in (empty: no login, loopback only). */
     public Users users() { return users; }
@@ -88,6 +95,7 @@ public final class TorgateConfig {
     public static final class Builder {
         private Upstream upstream = new Upstream.TorPool();
         private InetSocketAddress socks = Values.listenAddress(DEFAULT_SOCKS);
+        private boolean noLogin;
         private Optional<InetSocketAddress> apiListen = Optional.of(Values.listenAddress(DEFAULT_API));
         private String apiToken;
         private Users users = Users.NONE;
@@ -118,6 +126,7 @@ public final class TorgateConfig {
 
         public Builder upstream(Upstream u) { this.upstream = Objects.requireNonNull(u, "upstream"); return this; }
         public Builder socks(InetSocketAddress a) { this.socks = Objects.requireNonNull(a, "socks"); return this; }
+        public Builder noLogin(boolean on) { this.noLogin = on; return this; }
         /** Where the API listens; empty = no API ({@code off}). */
         public Builder apiListen(Optional<InetSocketAddress> a) {
             this.apiListen = Objects.requireNonNull(a, "apiListen");
@@ -196,6 +205,10 @@ public final class TorgateConfig {
             if (writeBufferLow > writeBufferHigh) {
                 throw new IllegalArgumentException("limits.write_buffer_low: " + writeBufferLow
                         + " is above limits.write_buffer_high " + writeBufferHigh + "; need low <= high");
+            }
+            if (noLogin && users.usersConfigured()) {
+                throw new IllegalArgumentException("listen.no_login: true, but users are defined ("
+                        + String.join(", ", users.names()) + "); remove the users or the setting");
             }
             if (instances > maxInstances) {
                 throw new IllegalArgumentException("pool.instances: " + instances + " is above pool.max_instances "

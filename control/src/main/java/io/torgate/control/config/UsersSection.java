@@ -58,7 +58,8 @@ final class UsersSection {
             throw new Problem(path, "expected a map of user names, found " + Yaml.kind(users));
         }
         if (users.isEmpty()) {
-            throw new Problem(path, "no users defined; leave the section out to run without login (loopback only)");
+            // Only meaningful with listen.no_login: true, which the loader checks (it sees both).
+            return new Parsed(Users.NONE, Policies.NONE);
         }
         Map<String, Password> passwords = new LinkedHashMap<>();
         Map<String, UserPolicy> policies = new LinkedHashMap<>();

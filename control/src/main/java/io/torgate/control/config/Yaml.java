@@ -24,10 +24,16 @@ final class Yaml {
     private Yaml() {
     }
 
-    /** The file's tree (null or a missing node for an empty file). */
-    static JsonNode read(Path file, String label) throws ConfigException {
+    /**
+     * The file's tree (null or a missing node for an empty file).
+     *
+     * @param settle read only once the file has stopped changing (see {@link SettledFile}), as a reload does
+     */
+    static JsonNode read(Path file, String label, boolean settle) throws ConfigException {
         try {
-            return MAPPER.readTree(Files.readAllBytes(file));
+            return MAPPER.readTree(settle ? SettledFile.read(file) : Files.readAllBytes(file));
+        } catch (SettledFile.StillChanging e) {
+            throw new ConfigException(label + " " + file + ": " + e.getMessage());
         } catch (NoSuchFileException e) {
             throw new ConfigException(label + " " + file + ": no such file");
         } catch (JsonProcessingException e) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -173,5 +174,70 @@ class ConfigReloadProcessTest {
             assertThat(torgate.awaitExit(START)).as(torgate.stderr()).isZero();
             assertThat(torgate.stderr()).doesNotContain("ERROR").doesNotContain("LEAK");
         }
+    }
+
+    /**
+     * An empty file on SIGHUP, a half-written one and one that would open a public listener without users on
+     * {@code POST /config/reload}: all refused with the reason, and the login is still asked for afterwards.
+     */
+    @Test
+    void aReloadThatWouldDropTheLoginIsRefusedAndTheLoginIsStillRequired() throws Exception {
+        String token = "reload-test-token-0123456789";
+        String full = """
+                upstream: direct
+                listen: {socks: "127.0.0.1:0"}
+                api: {token: "%s"}
+                users:
+                  bob: {password: b1}
+                """.formatted(token);
+        Path file = Files.writeString(dir.resolve("torgate.yaml"), full);
+        try (TorgateProcess torgate = TorgateProcess.start("run", "--config", file.toString())) {
+            int port = torgate.awaitListeningPort(START);
+            int api = torgate.awaitApiPort(START);
+            assertLoginRequired(port);
+
+            Files.writeString(file, "");
+            torgate.hangup();
+            await().atMost(START).until(() -> torgate.stderr().contains("is the file empty or half-written?"));
+            assertThat(torgate.stderr()).contains("WARN").contains("reload failed, keeping the running config: "
+                    + file + ": users: the new config has no users");
+            assertLoginRequired(port);
+
+            // Cut off before the users: valid YAML, so only the missing users give it away.
+            Files.writeString(file, full.substring(0, full.indexOf("users:")));
+            HttpResponse<String> half = postReload(api, token);
+            assertThat(half.statusCode()).as(half.body()).isEqualTo(422);
+            assertThat(half.body()).contains("would stop asking for a login");
+            assertLoginRequired(port);
+
+            Files.writeString(file, """
+                    upstream: direct
+                    listen: {socks: "0.0.0.0:0", no_login: true}
+                    api: {token: "%s"}
+                    users: {}
+                    """.formatted(token));
+            HttpResponse<String> open = postReload(api, token);
+            assertThat(open.statusCode()).as(open.body()).isEqualTo(422);
+            assertThat(open.body()).contains("listen.socks 0.0.0.0:0 is not a loopback address");
+            assertLoginRequired(port);
+            Curl.Result bob = socks(port, "bob:b1", url);
+            assertThat(bob.exitCode()).as(bob.stderr()).isZero();
+
+            torgate.terminate();
+            assertThat(torgate.awaitExit(START)).as(torgate.stderr()).isZero();
+            assertThat(torgate.stderr()).doesNotContain("ERROR").doesNotContain("users.bob: removed");
+        }
+    }
+
+    /** The SOCKS5 no-auth greeting gets "no acceptable methods", and HTTP CONNECT without credentials 407. */
+    private void assertLoginRequired(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(new byte[] {0x05, 0x01, 0x00});
+            assertThat(s.getInputStream().readNBytes(2)).as("greeting reply").containsExactly(0x05, 0xff);
+        }
+        Curl.Result connect = Curl.run("-p", "-x", "http://127.0.0.1:" + port, "-w", "%{http_connect}", "-o",
+                "/dev/null", url);
+        assertThat(connect.body()).as(connect.stderr()).isEqualTo("407");
     }
 }

@@ -73,7 +73,8 @@ class ConfigFileErrorsTest {
             // users
             "'users:'                                  | : users: missing; expected a map of user names",
             "'users: alice'                            | : users: expected a map of user names, found a string",
-            "'users: {}'                               | : users: no users defined; leave the section out to run without login",
+            "'users: {}'                               | : users: no users defined; to serve without login on purpose also set listen.no_login: true",
+            "'listen: {no_login: true}\\nusers:\\n  alice: {password: a}' | : listen.no_login: true, but users are defined (alice); remove the users or the setting",
             "'users:\\n  alice:'                       | : users.alice: expected a map with 'password', found nothing",
             "'users:\\n  alice: secret'                | : users.alice: expected a map with 'password', found a string",
             "'users:\\n  alice: {}'                    | : users.alice.password: missing",

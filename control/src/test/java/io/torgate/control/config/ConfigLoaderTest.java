@@ -190,6 +190,7 @@ class ConfigLoaderTest {
         Map<String, Object> expected = new HashMap<>();
         put(env, expected, "upstream", "direct", new Upstream.Direct());
         put(env, expected, "listen.socks", "127.0.0.2:0", new InetSocketAddress("127.0.0.2", 0));
+        put(env, expected, "listen.no_login", "1", true);
         put(env, expected, "api.listen", "127.0.0.1:0", Optional.of(new InetSocketAddress("127.0.0.1", 0)));
         put(env, expected, "api.token", "t".repeat(20), "t".repeat(20));
         put(env, expected, "pool.instances", "4", 4);

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigReloaderTest {
 
@@ -156,10 +158,55 @@ class ConfigReloaderTest {
         TorgateConfig running = publicLoader.load();
         ConfigReloader publicReloader = ConfigReloader.builder().loader(publicLoader, running)
                 .targets(new LiveUsers(running.users()), router).limits((a, b) -> { }).build();
-        write("listen: {socks: \"0.0.0.0:0\"}\n");
+        write("listen: {socks: \"0.0.0.0:0\", no_login: true}\nusers: {}\n");
         ReloadResult r = publicReloader.reload();
         assertThat(r.applied()).isFalse();
-        assertThat(r.message()).contains("the new config has no users, which would open the non-loopback listener");
+        assertThat(r.message()).isEqualTo("reload failed, keeping the running config: " + file + ": users: the new"
+                + " config has no users, but listen.socks 0.0.0.0:0 is not a loopback address: anyone who can reach"
+                + " it could use the proxy");
+    }
+
+    /** An empty file, one cut off before its users, and a public listener without users: all refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "\n", "listen: {socks: \"127.0.0.1:0\"}\n", "users:\n", "listen: {socks: \"0.0.0.0:1080\"}\n",
+            "listen: {socks: \"0.0.0.0:1080\", no_login: true}\n"})
+    void aReloadThatWouldDropTheLoginIsRefusedAndTheLoginStaysRequired(String yaml) throws Exception {
+        write(yaml);
+        ReloadResult r = reloader.reload();
+        assertThat(r.applied()).isFalse();
+        assertThat(r.message()).startsWith("reload failed, keeping the running config: ").contains(file + ": users");
+        assertThat(r.changes()).isEmpty();
+        assertThat(users.usersConfigured()).isTrue();
+        assertThat(users.authenticate("alice", "a1")).isTrue();
+        assertThat(users.authenticate("mallory", "")).isFalse();
+        assertThat(reloader.current()).isSameAs(started);
+    }
+
+    @Test
+    void anEmptyFileSaysItMayBeHalfWrittenAndHowToDropTheLoginOnPurpose() throws Exception {
+        write("");
+        assertThat(reloader.reload().message()).isEqualTo("reload failed, keeping the running config: " + file
+                + ": users: the new config has no users (is the file empty or half-written?), which would stop"
+                + " asking for a login; to serve without login on purpose, set users: {} and listen.no_login: true");
+    }
+
+    @Test
+    void droppingTheLoginOnPurposeTakesUsersEmptyAndNoLogin() throws Exception {
+        write("listen: {socks: \"127.0.0.1:0\"}\nusers: {}\n");
+        assertThat(reloader.reload().message()).contains("users: no users defined; to serve without login on"
+                + " purpose also set listen.no_login: true");
+        assertThat(users.usersConfigured()).isTrue();
+
+        write("listen: {socks: \"127.0.0.1:0\", no_login: true}\nusers: {}\n");
+        ReloadResult r = reloader.reload();
+        assertThat(r.applied()).isTrue();
+        assertThat(r.changes()).contains("users.alice: removed", "users.bob: removed",
+                "listen.no_login: false -> true");
+        assertThat(users.usersConfigured()).isFalse();
+
+        write(V1);
+        assertThat(reloader.reload().changes()).contains("users.alice: added", "listen.no_login: true -> false");
+        assertThat(users.usersConfigured()).isTrue();
     }
 
     @Test
