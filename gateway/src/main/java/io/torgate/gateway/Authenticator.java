@@ -25,11 +25,11 @@ public interface Authenticator {
     boolean authenticate(String user, String password);
 
     /**
-     * Whether checking this user's password may take long (e.g. a password hash whose first check costs a
-     * PBKDF2 of a good fraction of a second). The front door then checks it on a small bounded pool of its own
-     * instead of an event loop, so wrong passwords sent in a flood cannot stall the tunnels. Must be quick.
+     * Whether checking this login may take long (e.g. a password hash: a PBKDF2 of a good fraction of a second for
+     * anything but the right password once verified). The front door then checks it on a small bounded pool of its
+     * own instead of an event loop, so wrong passwords sent in a flood cannot stall the tunnels. Must be quick.
      */
-    default boolean checkMayBeSlow(String user) {
+    default boolean checkMayBeSlow(String user, String password) {
         return false;
     }
 

@@ -36,6 +36,7 @@ public final class GatewayConfig {
     private final boolean nativeTransport;
     private final boolean acceptOnEveryLoop;
     private final boolean logDestinations;
+    private final LoginLimits loginLimits;
 
     private GatewayConfig(Builder b) {
         this.listen = b.listen;
@@ -53,6 +54,7 @@ public final class GatewayConfig {
         this.nativeTransport = b.nativeTransport;
         this.acceptOnEveryLoop = b.acceptOnEveryLoop;
         this.logDestinations = b.logDestinations;
+        this.loginLimits = b.loginLimits;
         if (writeBufferLowWaterMark > writeBufferHighWaterMark) {
             throw new IllegalArgumentException("write buffer low water mark " + writeBufferLowWaterMark
                     + " is above the high water mark " + writeBufferHighWaterMark);
@@ -80,6 +82,7 @@ public final class GatewayConfig {
         b.nativeTransport = nativeTransport;
         b.acceptOnEveryLoop = acceptOnEveryLoop;
         b.logDestinations = logDestinations;
+        b.loginLimits = loginLimits;
         return b;
     }
 
@@ -111,6 +114,8 @@ public final class GatewayConfig {
     public boolean acceptOnEveryLoop() { return acceptOnEveryLoop; }
     /** Destinations appear in logs only when true (debug); otherwise they are redacted. */
     public boolean logDestinations() { return logDestinations; }
+    /** When password guessing is refused before any check. */
+    public LoginLimits loginLimits() { return loginLimits; }
 
     public static final class Builder {
         private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 1080);
@@ -128,6 +133,7 @@ public final class GatewayConfig {
         private boolean nativeTransport = true;
         private boolean acceptOnEveryLoop = true;
         private boolean logDestinations = false;
+        private LoginLimits loginLimits = LoginLimits.DEFAULT;
 
         private Builder() {
         }
@@ -204,6 +210,11 @@ public final class GatewayConfig {
 
         public Builder logDestinations(boolean enabled) {
             this.logDestinations = enabled;
+            return this;
+        }
+
+        public Builder loginLimits(LoginLimits limits) {
+            this.loginLimits = Objects.requireNonNull(limits, "loginLimits");
             return this;
         }
 

@@ -25,6 +25,12 @@ public interface GatewayListener {
     /** Wrong user or password. */
     default void authFailed(ConnectRequest.Protocol protocol) { }
 
+    /**
+     * A login was refused before its password was checked: its client address ({@code source}) or its user
+     * ({@code user}) is cooling off after too many failed logins ({@link LoginLimits}).
+     */
+    default void loginThrottled(ConnectRequest.Protocol protocol, String scope) { }
+
     /** The username's routing options were rejected by the grammar. */
     default void optionRejected(RouteRequestException.Reason reason) { }
 

@@ -1,11 +1,13 @@
 package io.torgate.gateway;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -15,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,8 +96,18 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
             return;
         }
         String user = login.route().user();
-        if (!authenticator.checkMayBeSlow(user)) {
-            if (authenticator.accepts(user, login.password())) {
+        Optional<LoginThrottle.Refusal> throttled =
+                gw.logins().throttled(authenticator, ctx.channel().remoteAddress(), user);
+        if (throttled.isPresent()) {
+            refuseThrottled(ctx, throttled.get());
+            return;
+        }
+        if (!authenticator.checkMayBeSlow(user, login.password())) {
+            boolean accepted = authenticator.accepts(user, login.password());
+            if (authenticator.usersConfigured()) {
+                gw.logins().checked(ctx.channel().remoteAddress(), user, accepted);
+            }
+            if (accepted) {
                 connect(ctx, connect);
             } else {
                 refuseLogin(ctx, user, null);
@@ -199,6 +212,20 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
             log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(), user);
         }
         answer(ctx, 407, "http_request_denied", "wrong user or password");
+    }
+
+    /**
+     * 429 with Retry-After: the client's address or user is cooling off (logged once, when it started). Not 407,
+     * which would invite the client to ask for a password and retry at once.
+     */
+    private void refuseThrottled(ChannelHandlerContext ctx, LoginThrottle.Refusal refusal) {
+        tracker(ctx).abandoned();
+        gw.listener().loginThrottled(ConnectRequest.Protocol.HTTP_CONNECT, refusal.scope().label());
+        long seconds = Math.max(1, (refusal.retryAfter().toMillis() + 999) / 1000);
+        FullHttpResponse response = HttpResponses.error(ctx.alloc(), 429, "http_request_denied",
+                refusal.scope().why() + "; try again in " + seconds + " s");
+        response.headers().set("Retry-After", seconds);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason, int status, String error, String detail) {

@@ -1,15 +1,22 @@
 package io.torgate.gateway;
 
 import io.netty.channel.ChannelHandlerContext;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Where password checks that may be slow run ({@link Authenticator#checkMayBeSlow}): one thread with a short
+ * Login checks: the throttle that refuses password guessing before any check ({@link LoginThrottle}), and where
+ * password checks that may be slow run ({@link Authenticator#checkMayBeSlow}): one thread with a short
  * queue, never an event loop. A flood of wrong passwords against a hash that has not been verified yet then
  * costs at most one core and delays other logins, but never stalls a tunnel; beyond the queue, logins are
  * refused at once rather than piling up.
@@ -19,15 +26,59 @@ final class LoginChecks implements AutoCloseable {
     /** Checks waiting beyond the running one; more are refused. */
     static final int QUEUE = 64;
 
-    private final ThreadPoolExecutor executor;
+    private static final Logger log = LoggerFactory.getLogger(LoginChecks.class);
 
+    private final ThreadPoolExecutor executor;
+    private final LoginThrottle throttle;
+
+    /** Without throttling (benchmarks, tests of other things). */
     LoginChecks() {
+        this(LoginLimits.OFF);
+    }
+
+    LoginChecks(LoginLimits limits) {
+        this(new LoginThrottle(limits, System::nanoTime));
+    }
+
+    LoginChecks(LoginThrottle throttle) {
+        this.throttle = throttle;
         AtomicInteger n = new AtomicInteger();
         executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
             Thread t = new Thread(r, "torgate-login-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Whether to refuse this login before checking its password: its address or its user is cooling off after too
+     * many failures. Never with no users configured (there is no password to guess).
+     */
+    Optional<LoginThrottle.Refusal> throttled(Authenticator authenticator, SocketAddress client, String user) {
+        return authenticator.usersConfigured() ? throttle.refusal(address(client), user) : Optional.empty();
+    }
+
+    /** Counts a checked login; logs once, at WARN, when a failure starts a cool-off. */
+    void checked(SocketAddress client, String user, boolean accepted) {
+        InetAddress source = address(client);
+        if (accepted) {
+            throttle.succeeded(source, user);
+            return;
+        }
+        throttle.failed(source, user).ifPresent(c -> {
+            LoginLimits l = throttle.limits();
+            if (c.scope() == LoginThrottle.Scope.SOURCE) {
+                log.warn("Refusing logins from {} for {}: {} failed logins within {}", source.getHostAddress(),
+                        l.cooloff(), c.failures(), l.window());
+            } else {
+                log.warn("Refusing logins as user '{}' for {} (except from addresses it logged in from before): {}"
+                        + " failed logins within {}", user, l.cooloff(), c.failures(), l.window());
+            }
+        });
+    }
+
+    private static InetAddress address(SocketAddress client) {
+        return client instanceof InetSocketAddress a ? a.getAddress() : null;
     }
 
     /**
@@ -55,6 +106,9 @@ final class LoginChecks implements AutoCloseable {
     void check(ChannelHandlerContext ctx, Authenticator authenticator, String user, String password,
                HeldInput held, Answer then) {
         accepts(authenticator, user, password).whenComplete((ok, error) -> ctx.executor().execute(() -> {
+            if (error == null) {
+                checked(ctx.channel().remoteAddress(), user, ok);
+            }
             if (!ctx.channel().isActive()) {
                 held.release();
                 return;

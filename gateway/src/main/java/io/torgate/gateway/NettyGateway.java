@@ -66,7 +66,7 @@ final class NettyGateway implements Gateway {
         TunnelRegistry tunnels = new TunnelRegistry(config.maxTunnels(), config.maxTunnelsPerUser());
         GatewayContext gw = new GatewayContext(config, config.listener(), tunnels,
                 new UpstreamDialer(allocator, transport, config, resolver), new Redactor(config.logDestinations()),
-                new AtomicLong(), new LoginChecks());
+                new AtomicLong(), new LoginChecks(config.loginLimits()));
         ChannelGroup clients = new DefaultChannelGroup("torgate-clients", GlobalEventExecutor.INSTANCE);
         FrontDoorInitializer frontDoor = new FrontDoorInitializer(gw);
         WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLowWaterMark(),

@@ -51,6 +51,11 @@ final class SafeListener implements GatewayListener {
     }
 
     @Override
+    public void loginThrottled(ConnectRequest.Protocol protocol, String scope) {
+        run("loginThrottled", () -> delegate.loginThrottled(protocol, scope));
+    }
+
+    @Override
     public void optionRejected(RouteRequestException.Reason reason) {
         run("optionRejected", () -> delegate.optionRejected(reason));
     }

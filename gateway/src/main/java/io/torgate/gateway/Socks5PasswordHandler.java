@@ -9,6 +9,7 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +52,21 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
             return;
         }
         Authenticator authenticator = gw.config().authenticator();
-        if (!authenticator.checkMayBeSlow(route.user())) {
-            loginChecked(ctx, route, authenticator.accepts(route.user(), request.password()), null);
+        Optional<LoginThrottle.Refusal> throttled =
+                gw.logins().throttled(authenticator, ctx.channel().remoteAddress(), route.user());
+        if (throttled.isPresent()) {
+            // Logged once when the cool-off started, counted here. SOCKS5 has no code for "try later": 0x01.
+            tracker(ctx).abandoned();
+            gw.listener().loginThrottled(ConnectRequest.Protocol.SOCKS5, throttled.get().scope().label());
+            refuse(ctx);
+            return;
+        }
+        if (!authenticator.checkMayBeSlow(route.user(), request.password())) {
+            boolean accepted = authenticator.accepts(route.user(), request.password());
+            if (authenticator.usersConfigured()) {
+                gw.logins().checked(ctx.channel().remoteAddress(), route.user(), accepted);
+            }
+            loginChecked(ctx, route, accepted, null);
             return;
         }
         // A slow check (a password hash not verified yet) runs off the event loop. Nothing more is read meanwhile;

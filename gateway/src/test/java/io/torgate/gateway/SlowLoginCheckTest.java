@@ -42,7 +42,7 @@ class SlowLoginCheckTest {
         }
 
         @Override
-        public boolean checkMayBeSlow(String user) {
+        public boolean checkMayBeSlow(String user, String password) {
             return user.equals("slow");
         }
 

@@ -1,6 +1,7 @@
 package io.torgate.control.config;
 
 import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.LoginLimits;
 import java.time.Duration;
 
 /**
@@ -17,7 +18,8 @@ public record LimitSettings(
         int writeBufferHigh,
         int ioThreads,
         boolean nativeTransport,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        LoginLimits logins) {
 
     /** Copies these settings onto a gateway config builder. */
     public GatewayConfig.Builder applyTo(GatewayConfig.Builder b) {
@@ -28,12 +30,13 @@ public record LimitSettings(
                 .maxTunnelsPerUser(maxTunnelsPerUser)
                 .writeBufferWaterMark(writeBufferLow, writeBufferHigh)
                 .ioThreads(ioThreads)
-                .nativeTransport(nativeTransport);
+                .nativeTransport(nativeTransport)
+                .loginLimits(logins);
     }
 
     /** The same settings except the two live ones (for "needs a restart" reports). */
     LimitSettings withoutLive() {
         return new LimitSettings(handshakeTimeout, connectTimeout, idleTimeout, 0, 0, writeBufferLow,
-                writeBufferHigh, ioThreads, nativeTransport, shutdownGrace);
+                writeBufferHigh, ioThreads, nativeTransport, shutdownGrace, logins);
     }
 }

@@ -4,6 +4,7 @@ import io.torgate.control.Upstream;
 import io.torgate.control.policy.Policies;
 import io.torgate.control.users.Users;
 import io.torgate.gateway.GatewayConfig;
+import io.torgate.gateway.LoginLimits;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -55,7 +56,8 @@ public final class TorgateConfig {
         this.directory = new DirectorySettings(b.onionooUrl, b.directoryRefresh);
         this.limits = new LimitSettings(b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.maxTunnels,
                 b.maxTunnelsPerUser, b.writeBufferLow, b.writeBufferHigh, b.ioThreads, b.nativeTransport,
-                b.shutdownGrace);
+                b.shutdownGrace, new LoginLimits(b.loginFailures, b.loginFailuresPerUser, b.loginWindow,
+                b.loginCooloff));
         this.logging = new LoggingSettings(b.debug, b.logDestinations);
     }
 
@@ -118,6 +120,10 @@ public final class TorgateConfig {
         private int ioThreads = 0;
         private boolean nativeTransport = true;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private int loginFailures = LoginLimits.DEFAULT.failuresPerSource();
+        private int loginFailuresPerUser = LoginLimits.DEFAULT.failuresPerUser();
+        private Duration loginWindow = LoginLimits.DEFAULT.window();
+        private Duration loginCooloff = LoginLimits.DEFAULT.cooloff();
         private boolean debug;
         private boolean logDestinations;
 
@@ -191,6 +197,10 @@ public final class TorgateConfig {
         public Builder ioThreads(int n) { this.ioThreads = Values.nonNegative(String.valueOf(n), n); return this; }
         public Builder nativeTransport(boolean on) { this.nativeTransport = on; return this; }
         public Builder shutdownGrace(Duration d) { this.shutdownGrace = positive(d); return this; }
+        public Builder loginFailures(int n) { this.loginFailures = Values.nonNegative(String.valueOf(n), n); return this; }
+        public Builder loginFailuresPerUser(int n) { this.loginFailuresPerUser = Values.nonNegative(String.valueOf(n), n); return this; }
+        public Builder loginWindow(Duration d) { this.loginWindow = positive(d); return this; }
+        public Builder loginCooloff(Duration d) { this.loginCooloff = positive(d); return this; }
         public Builder debug(boolean on) { this.debug = on; return this; }
         public Builder logDestinations(boolean on) { this.logDestinations = on; return this; }
 

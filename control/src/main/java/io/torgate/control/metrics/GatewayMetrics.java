@@ -10,6 +10,7 @@ import io.torgate.gateway.SocksReply;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,8 @@ final class GatewayMetrics implements GatewayListener {
     private final Map<ConnectRequest.Protocol, Timer> handshakes = new EnumMap<>(ConnectRequest.Protocol.class);
     private final Map<ConnectRequest.Protocol, Counter> tunnelsOpened = new EnumMap<>(ConnectRequest.Protocol.class);
     private final Map<ConnectRequest.Protocol, Counter> authFailures = new EnumMap<>(ConnectRequest.Protocol.class);
+    /** protocol label + "/" + scope → throttled logins. */
+    private final Map<String, Counter> loginsThrottled = new java.util.HashMap<>();
     private final Map<RouteRequestException.Reason, Counter> usernameRejections = new EnumMap<>(RouteRequestException.Reason.class);
     private final Map<SocksReply, Counter> upstreamFailures = new EnumMap<>(SocksReply.class);
     private final Counter established;
@@ -63,6 +66,14 @@ final class GatewayMetrics implements GatewayListener {
                     .description("Clients refused for a wrong or missing user or password")
                     .tag("protocol", protocol(p))
                     .register(registry));
+            for (String scope : List.of("source", "user")) {
+                loginsThrottled.put(protocol(p) + "/" + scope, Counter.builder("torgate.login.throttled")
+                        .description("Logins refused before their password was checked: the client address or the"
+                                + " user is cooling off after too many failed logins")
+                        .tag("protocol", protocol(p))
+                        .tag("scope", scope)
+                        .register(registry));
+            }
         }
         for (RouteRequestException.Reason r : RouteRequestException.Reason.values()) {
             usernameRejections.put(r, Counter.builder("torgate.username.rejections")
@@ -152,6 +163,14 @@ final class GatewayMetrics implements GatewayListener {
                 .tag("reason", reason)
                 .register(registry)
                 .increment();
+    }
+
+    @Override
+    public void loginThrottled(ConnectRequest.Protocol protocol, String scope) {
+        Counter c = protocol == null ? null : loginsThrottled.get(protocol(protocol) + "/" + scope);
+        if (c != null) {
+            c.increment();
+        }
     }
 
     @Override

@@ -10,12 +10,11 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A PBKDF2-HMAC-SHA256 hash from the configuration.
  * <p>
- * Logins are checked on the gateway's event loops, and one PBKDF2 at the default cost takes a good fraction
- * of a second. So after the first successful check this password remembers a tag of the right password —
- * an HMAC under a key that lives only in this process — and later candidates are judged by their tag alone:
- * one HMAC, whether right or wrong. The hash protects the file at rest; the tag never leaves memory. Until
- * the first success every check pays the full PBKDF2, which is why {@link #checkMayBeSlow()} tells the gateway to
- * run such checks off its event loops (see README: the cost of wrong passwords).
+ * One PBKDF2 at the default cost takes a good fraction of a second. So after the first successful check this
+ * password remembers a tag of the right password — an HMAC under a key that lives only in this process — and
+ * the right password is from then on recognised by its tag alone, on the event loop. Any other candidate pays
+ * the full PBKDF2 off the event loops ({@link #checkMayBeSlow(String)}): a wrong password costs the same for
+ * every user (see {@link #decoy}). The hash protects the file at rest; the tag never leaves memory.
  */
 final class HashedPassword implements Password {
 
@@ -34,6 +33,23 @@ final class HashedPassword implements Password {
         this.hash = hash.clone();
     }
 
+    /**
+     * A hash nothing matches, at this cost: what an unknown user's login is checked against, so that a wrong
+     * login costs one PBKDF2 whether or not the user exists (no user enumeration by timing).
+     */
+    static HashedPassword decoy(int iterations) {
+        SecureRandom random = new SecureRandom();
+        byte[] salt = new byte[Pbkdf2.SALT_BYTES];
+        byte[] hash = new byte[Pbkdf2.HASH_BYTES];
+        random.nextBytes(salt);
+        random.nextBytes(hash);
+        return new HashedPassword(iterations, salt, hash);
+    }
+
+    /**
+     * The right password, once verified, is recognised by its tag alone. Anything else pays the full PBKDF2, also
+     * after the first success: a wrong password must cost the same for every user, known or not, verified or not.
+     */
     @Override
     public boolean matches(String candidate) {
         if (candidate == null) {
@@ -41,8 +57,8 @@ final class HashedPassword implements Password {
         }
         byte[] tag = tag(candidate);
         byte[] known = verifiedTag;
-        if (known != null) {
-            return MessageDigest.isEqual(known, tag);
+        if (known != null && MessageDigest.isEqual(known, tag)) {
+            return true;
         }
         boolean ok = MessageDigest.isEqual(hash, Pbkdf2.derive(candidate, salt, iterations, hash.length));
         if (ok) {
@@ -51,9 +67,11 @@ final class HashedPassword implements Password {
         return ok;
     }
 
+    /** Quick only for the right password once it has been verified; every other candidate costs a PBKDF2. */
     @Override
-    public boolean checkMayBeSlow() {
-        return verifiedTag == null;
+    public boolean checkMayBeSlow(String candidate) {
+        byte[] known = verifiedTag;
+        return known == null || candidate == null || !MessageDigest.isEqual(known, tag(candidate));
     }
 
     @Override

@@ -34,8 +34,8 @@ public final class LiveUsers implements Authenticator {
     }
 
     @Override
-    public boolean checkMayBeSlow(String user) {
-        return users.checkMayBeSlow(user);
+    public boolean checkMayBeSlow(String user, String password) {
+        return users.checkMayBeSlow(user, password);
     }
 
     @Override

@@ -31,8 +31,8 @@ public sealed interface Password permits PlainPassword, HashedPassword {
     /** Does the candidate match? False for null. */
     boolean matches(String candidate);
 
-    /** Whether {@link #matches} may take long right now (a hash not verified yet). */
-    default boolean checkMayBeSlow() {
+    /** Whether {@link #matches} of this candidate may take long (a hash, unless it is the verified password). */
+    default boolean checkMayBeSlow(String candidate) {
         return false;
     }
 

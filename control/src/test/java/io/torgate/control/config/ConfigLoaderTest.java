@@ -210,6 +210,10 @@ class ConfigLoaderTest {
         put(env, expected, "limits.io_threads", "3", 3);
         put(env, expected, "limits.native_transport", "0", false);
         put(env, expected, "limits.shutdown_grace", "250ms", Duration.ofMillis(250));
+        put(env, expected, "limits.login_failures", "11", 11);
+        put(env, expected, "limits.login_failures_per_user", "0", 0);
+        put(env, expected, "limits.login_window", "2m", Duration.ofMinutes(2));
+        put(env, expected, "limits.login_cooloff", "30s", Duration.ofSeconds(30));
         put(env, expected, "logging.debug", "yes", true);
         put(env, expected, "logging.log_destinations", "TRUE", true);
         assertThat(expected.keySet()).as("the test covers every setting")

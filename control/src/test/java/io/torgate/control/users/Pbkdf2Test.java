@@ -103,11 +103,13 @@ class Pbkdf2Test {
     void aHashedPasswordRemembersTheRightOneAndStillRefusesWrongOnes() {
         String encoded = Pbkdf2.hash("right", Pbkdf2.MIN_ITERATIONS);
         Password p = Password.parse(encoded);
-        assertThat(p.checkMayBeSlow()).as("not verified yet").isTrue();
+        assertThat(p.checkMayBeSlow("right")).as("not verified yet").isTrue();
         assertThat(p.matches("wrong")).as("before any success: full PBKDF2").isFalse();
-        assertThat(p.checkMayBeSlow()).as("a wrong password verifies nothing").isTrue();
+        assertThat(p.checkMayBeSlow("right")).as("a wrong password verifies nothing").isTrue();
         assertThat(p.matches("right")).isTrue();
-        assertThat(p.checkMayBeSlow()).as("tags from now on").isFalse();
+        assertThat(p.checkMayBeSlow("right")).as("the right one by its tag from now on").isFalse();
+        assertThat(p.checkMayBeSlow("wrong")).as("a wrong one still pays the full PBKDF2").isTrue();
+        assertThat(p.checkMayBeSlow(null)).isTrue();
         // From now on checks compare tags; the answers must not change.
         assertThat(p.matches("right")).isTrue();
         assertThat(p.matches("wrong")).isFalse();
@@ -118,7 +120,7 @@ class Pbkdf2Test {
         assertThat(p.sameAs(Password.parse(encoded))).isTrue();
         assertThat(p.sameAs(Password.parse(Pbkdf2.hash("right", Pbkdf2.MIN_ITERATIONS)))).as("other salt").isFalse();
         assertThat(p.sameAs(Password.parse("right"))).isFalse();
-        assertThat(Password.parse("right").checkMayBeSlow()).as("plain").isFalse();
+        assertThat(Password.parse("right").checkMayBeSlow("wrong")).as("plain").isFalse();
     }
 
     @Test

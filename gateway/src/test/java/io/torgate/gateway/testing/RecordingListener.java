@@ -32,6 +32,11 @@ public final class RecordingListener implements GatewayListener {
     }
 
     @Override
+    public void loginThrottled(ConnectRequest.Protocol protocol, String scope) {
+        events.add("loginThrottled:" + protocol + ":" + scope);
+    }
+
+    @Override
     public void accepted() {
         events.add("accepted");
     }

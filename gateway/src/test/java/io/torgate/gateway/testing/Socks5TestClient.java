@@ -30,7 +30,15 @@ public final class Socks5TestClient implements AutoCloseable {
     }
 
     public static Socks5TestClient connect(InetSocketAddress gateway) throws IOException {
+        return connectFrom(gateway, null);
+    }
+
+    /** From this local address (e.g. 127.0.0.2: another client machine, as the gateway sees it); null: any. */
+    public static Socks5TestClient connectFrom(InetSocketAddress gateway, java.net.InetAddress local) throws IOException {
         Socket socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(gateway, 5_000);
         socket.setSoTimeout(20_000);
         return new Socks5TestClient(socket);
