@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 abstract class FrontDoorHandler<T> extends SimpleChannelInboundHandler<T> {
 
     private static final Logger log = LoggerFactory.getLogger(FrontDoorHandler.class);
+    private static final RefusalLog ERRORS = new RefusalLog(log);
 
     final GatewayContext gw;
 
@@ -27,7 +28,10 @@ abstract class FrontDoorHandler<T> extends SimpleChannelInboundHandler<T> {
         if (cause instanceof IOException) {
             log.debug("Client {} failed during the handshake: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
-            log.warn("Handshake with {} failed", ctx.channel().remoteAddress(), cause);
+            // A bug of ours, but one a client can trigger again and again: summarised.
+            ERRORS.refused(RefusalLog.Level.WARN, "handshake errors", "Handshake with {} failed: {}",
+                    ctx.channel().remoteAddress(), cause.toString());
+            log.debug("Handshake with {} failed", ctx.channel().remoteAddress(), cause);
         }
         HandshakeTracker tracker = ctx.pipeline().get(HandshakeTracker.class);
         if (tracker != null) {

@@ -17,5 +17,7 @@ final class FrontDoorInitializer extends ChannelInitializer<Channel> {
         gw.listener().accepted();
         ch.pipeline().addLast(HandshakeTracker.NAME, new HandshakeTracker(gw));
         ch.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(gw));
+        // Stays last: each protocol's handlers go in after the detector, before this.
+        ch.pipeline().addLast(PipelineEnd.NAME, PipelineEnd.INSTANCE);
     }
 }

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(HttpConnectHandler.class);
+    private static final RefusalLog REFUSALS = new RefusalLog(log);
 
     static final String ENCODER = "http-encoder";
     static final String DECODER = "http-decoder";
@@ -194,7 +195,10 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
         } catch (RouteRequestException e) {
             tracker(ctx).abandoned();
             gw.listener().optionRejected(e.reason());
-            log.info("HTTP client {} refused: bad username options ({}): {}", ctx.channel().remoteAddress(),
+            REFUSALS.refused(RefusalLog.Level.INFO, "HTTP bad username options",
+                    "HTTP client {} refused: bad username options ({}) in {}", ctx.channel().remoteAddress(),
+                    e.reason().label(), RefusalLog.clientText(credentials.username(), Socks5PasswordHandler.SHOWN));
+            log.debug("HTTP client {} refused: bad username options ({}): {}", ctx.channel().remoteAddress(),
                     e.reason().label(), e.getMessage());
             answer(ctx, 407, "http_request_denied", "bad username options: " + e.getMessage());
             return null;
@@ -206,11 +210,17 @@ final class HttpConnectHandler extends FrontDoorHandler<FullHttpRequest> {
         tracker(ctx).abandoned();
         gw.listener().authFailed(ConnectRequest.Protocol.HTTP_CONNECT);
         if (error != null) {
-            log.warn("HTTP client {} refused: its login for user '{}' could not be checked ({})",
-                    ctx.channel().remoteAddress(), user, LoginChecks.whyUnchecked(error));
+            REFUSALS.refused(RefusalLog.Level.WARN, "HTTP logins not checked",
+                    "HTTP client {} refused: its login for user {} could not be checked ({})",
+                    ctx.channel().remoteAddress(), RefusalLog.clientText(user, Socks5PasswordHandler.SHOWN),
+                    LoginChecks.whyUnchecked(error));
         } else {
-            log.info("HTTP client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(), user);
+            REFUSALS.refused(RefusalLog.Level.INFO, "HTTP wrong user or password",
+                    "HTTP client {} refused: wrong user or password for user {}", ctx.channel().remoteAddress(),
+                    RefusalLog.clientText(user, Socks5PasswordHandler.SHOWN));
         }
+        log.debug("HTTP client {} refused: {} for user '{}'", ctx.channel().remoteAddress(),
+                error != null ? "login not checked" : "wrong user or password", user);
         answer(ctx, 407, "http_request_denied", "wrong user or password");
     }
 

@@ -69,10 +69,11 @@ final class LoginChecks implements AutoCloseable {
             LoginLimits l = throttle.limits();
             if (c.scope() == LoginThrottle.Scope.SOURCE) {
                 log.warn("Refusing logins from {} for {}: {} failed logins within {}", source.getHostAddress(),
-                        l.cooloff(), c.failures(), l.window());
+                        RefusalLog.describe(l.cooloff()), c.failures(), RefusalLog.describe(l.window()));
             } else {
                 log.warn("Refusing logins as user '{}' for {} (except from addresses it logged in from before): {}"
-                        + " failed logins within {}", user, l.cooloff(), c.failures(), l.window());
+                        + " failed logins within {}", user, RefusalLog.describe(l.cooloff()), c.failures(),
+                        RefusalLog.describe(l.window()));
             }
         });
     }

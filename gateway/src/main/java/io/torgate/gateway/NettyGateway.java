@@ -98,6 +98,9 @@ final class NettyGateway implements Gateway {
             throw new GatewayStartException("cannot listen on " + describe(e.address) + ": " + cause.getMessage(),
                     cause);
         }
+        // Refusals of unauthenticated input are logged once per reason per interval; this sums up the rest.
+        workers.next().scheduleAtFixedRate(RefusalLog::flushAll, RefusalLog.INTERVAL.toSeconds(),
+                RefusalLog.INTERVAL.toSeconds(), TimeUnit.SECONDS);
         NettyGateway gateway = new NettyGateway(workers, allocator, resolver, gw.logins(), tunnels, clients,
                 listeners);
         log.info("torgate gateway listening on {} (SOCKS5 + HTTP CONNECT, {} transport, {}, {})",

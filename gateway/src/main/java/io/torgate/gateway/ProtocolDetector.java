@@ -1,6 +1,7 @@
 package io.torgate.gateway;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -9,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One port, two protocols: the first byte decides. 0x05 is a SOCKS5 greeting, an ASCII letter starts an HTTP
- * request line; anything else (SOCKS4's 0x04, TLS, noise) is closed at once. On a match the protocol's handlers
+ * request line; SOCKS4's 0x04 gets SOCKS4's "rejected" reply; anything else (TLS, noise) is closed at once. On a match the protocol's handlers
  * take this one's place, and the bytes read so far are handed to them.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
@@ -19,6 +20,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
     private static final byte SOCKS5 = 0x05;
     private static final byte SOCKS4 = 0x04;
+    /** SOCKS4's 8-byte reply: version 0, status 0x5B (rejected or failed), port and address unused. */
+    private static final byte[] SOCKS4_REJECTED = {0x00, 0x5B, 0, 0, 0, 0, 0, 0};
 
     private final GatewayContext gw;
 
@@ -39,12 +42,21 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         } else if (isAsciiLetter(first)) {
             tracker.protocol(ConnectRequest.Protocol.HTTP_CONNECT);
             HttpConnectHandler.install(ctx.pipeline(), NAME, gw);
+        } else if (first == SOCKS4) {
+            // A SOCKS4/4a client understands only its own reply: "request rejected or failed" (0x5B), so it says
+            // "rejected" rather than "connection closed". torgate speaks SOCKS5 (socks5h://) and HTTP CONNECT.
+            in.skipBytes(in.readableBytes());
+            log.debug("Refusing {}: a SOCKS4/4a request; torgate speaks SOCKS5 (socks5h://) and HTTP CONNECT",
+                    ctx.channel().remoteAddress());
+            tracker.failed("socks4");
+            ctx.writeAndFlush(ctx.alloc().buffer(SOCKS4_REJECTED.length).writeBytes(SOCKS4_REJECTED))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
         } else {
             in.skipBytes(in.readableBytes());
-            String reason = first == SOCKS4 ? "socks4" : "unknown_protocol";
             log.debug("Closing {}: first byte 0x{} is neither SOCKS5 nor HTTP", ctx.channel().remoteAddress(),
                     Integer.toHexString(first & 0xff));
-            tracker.failed(reason);
+            tracker.failed("unknown_protocol");
             ctx.close();
             return;
         }

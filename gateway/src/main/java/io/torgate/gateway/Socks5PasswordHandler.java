@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
 final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(Socks5PasswordHandler.class);
+    private static final RefusalLog REFUSALS = new RefusalLog(log);
+    /** Characters of a client's username shown at INFO. */
+    static final int SHOWN = 24;
 
     /** A slow password check is running (see {@link Authenticator#checkMayBeSlow}). */
     private boolean checking;
@@ -46,7 +49,10 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
         } catch (RouteRequestException e) {
             tracker(ctx).abandoned();
             gw.listener().optionRejected(e.reason());
-            log.info("SOCKS5 client {} refused: bad username options ({}): {}", ctx.channel().remoteAddress(),
+            REFUSALS.refused(RefusalLog.Level.INFO, "SOCKS5 bad username options",
+                    "SOCKS5 client {} refused: bad username options ({}) in {}", ctx.channel().remoteAddress(),
+                    e.reason().label(), RefusalLog.clientText(request.username(), SHOWN));
+            log.debug("SOCKS5 client {} refused: bad username options ({}): {}", ctx.channel().remoteAddress(),
                     e.reason().label(), e.getMessage());
             refuse(ctx);
             return;
@@ -99,12 +105,17 @@ final class Socks5PasswordHandler extends FrontDoorHandler<Socks5PasswordAuthReq
             tracker(ctx).abandoned();
             gw.listener().authFailed(ConnectRequest.Protocol.SOCKS5);
             if (error != null) {
-                log.warn("SOCKS5 client {} refused: its login for user '{}' could not be checked ({})",
-                        ctx.channel().remoteAddress(), route.user(), LoginChecks.whyUnchecked(error));
+                REFUSALS.refused(RefusalLog.Level.WARN, "SOCKS5 logins not checked",
+                        "SOCKS5 client {} refused: its login for user {} could not be checked ({})",
+                        ctx.channel().remoteAddress(), RefusalLog.clientText(route.user(), SHOWN),
+                        LoginChecks.whyUnchecked(error));
             } else {
-                log.info("SOCKS5 client {} refused: wrong user or password for user '{}'", ctx.channel().remoteAddress(),
-                        route.user());
+                REFUSALS.refused(RefusalLog.Level.INFO, "SOCKS5 wrong user or password",
+                        "SOCKS5 client {} refused: wrong user or password for user {}", ctx.channel().remoteAddress(),
+                        RefusalLog.clientText(route.user(), SHOWN));
             }
+            log.debug("SOCKS5 client {} refused: {} for user '{}'", ctx.channel().remoteAddress(),
+                    error != null ? "login not checked" : "wrong user or password", route.user());
             refuse(ctx);
             return;
         }

@@ -3,6 +3,7 @@ package io.torgate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.torgate.gateway.testing.Curl;
 import io.torgate.gateway.testing.EchoServer;
 import io.torgate.gateway.testing.RecordingListener;
 import io.torgate.gateway.testing.Socks5TestClient;
@@ -95,14 +96,23 @@ class GarbageInputTest {
                 .until(() -> listener.count("handshakeFailed:null:unknown_protocol") == 20);
     }
 
+    /** SOCKS4 and SOCKS4a requests get SOCKS4's own "rejected" reply (0x5B), not a bare close. */
     @Test
-    void socks4RequestIsClosedWithoutAnswer() throws Exception {
-        try (Socket socket = connect()) {
-            socket.getOutputStream().write(new byte[] {4, 1, 0, 80, 127, 0, 0, 1, 'u', 's', 'e', 'r', 0});
-            assertThat(readUntilClosed(socket)).isEmpty();
+    void socks4And4aRequestsGetTheSocks4RejectedReply() throws Exception {
+        byte[] socks4 = {4, 1, 0, 80, 127, 0, 0, 1, 'u', 's', 'e', 'r', 0};
+        byte[] socks4a = {4, 1, 0, 80, 0, 0, 0, 1, 'u', 0, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g', 0};
+        for (byte[] request : new byte[][] {socks4, socks4a}) {
+            try (Socket socket = connect()) {
+                socket.getOutputStream().write(request);
+                assertThat(readUntilClosed(socket)).containsExactly(0x00, 0x5B, 0, 0, 0, 0, 0, 0);
+            }
         }
+        Curl.Result curl = Curl.run("-s", "-S", "--socks4a", "127.0.0.1:" + gateway.address().getPort(),
+                "http://example.org/");
+        assertThat(curl.exitCode()).as(curl.stderr()).isEqualTo(97);
+        assertThat(curl.stderr()).containsIgnoringCase("rejected");
         assertServedMeanwhile();
-        await().atMost(Duration.ofSeconds(5)).until(() -> listener.count("handshakeFailed:null:socks4") == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.count("handshakeFailed:null:socks4") == 3);
     }
 
     @Test

@@ -266,10 +266,10 @@ class Socks5FrontDoorEmbeddedTest {
     }
 
     @Test
-    void socks4IsClosedWithoutAReply() {
+    void socks4GetsTheSocks4RejectedReplyAndIsClosed() {
         open(Authenticator.NONE);
         feed(channel, 4, 1, 0, 80, 127, 0, 0, 1, 0);
-        assertThat(replies(channel)).isEmpty();
+        assertThat(replies(channel)).containsExactly(0x00, 0x5B, 0, 0, 0, 0, 0, 0);
         assertThat(channel.isOpen()).isFalse();
         assertThat(listener.events()).contains("handshakeFailed:null:socks4");
     }
