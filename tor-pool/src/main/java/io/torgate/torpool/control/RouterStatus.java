@@ -59,7 +59,7 @@ public record RouterStatus(String nickname, String fingerprint, String address, 
     }
 
     /** Decodes a consensus identity (unpadded base64 of 20 bytes) to 40 uppercase hex digits. */
-    static String fingerprintOf(String base64Identity) {
+    public static String fingerprintOf(String base64Identity) {
         String padded = base64Identity + "=".repeat((4 - base64Identity.length() % 4) % 4);
         byte[] id = Base64.getDecoder().decode(padded);
         if (id.length != 20) {
@@ -68,7 +68,8 @@ public record RouterStatus(String nickname, String fingerprint, String address, 
         return HexFormat.of().withUpperCase().formatHex(id);
     }
 
-    private static OptionalLong bandwidthOf(String wLine) {
+    /** The {@code Bandwidth=} of a {@code w} line. */
+    public static OptionalLong bandwidthOf(String wLine) {
         for (String part : wLine.substring(2).trim().split("\\s+")) {
             if (part.startsWith("Bandwidth=")) {
                 try {
