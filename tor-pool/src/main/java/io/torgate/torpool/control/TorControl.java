@@ -318,6 +318,58 @@ public final class TorControl implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code EXTENDCIRCUIT 0 FP,FP,FP}: builds a new circuit along exactly this path (tor checks no path rules on
+     * it: the caller's path selection must). Completes with the new circuit's id once tor has accepted the
+     * request; the CIRC events say when it is BUILT or FAILED.
+     */
+    public CompletableFuture<String> extendCircuit(List<String> fingerprints) {
+        if (fingerprints.isEmpty()) {
+            throw new IllegalArgumentException("a circuit needs at least one hop");
+        }
+        for (String fp : fingerprints) {
+            if (!fp.matches("[0-9A-Fa-f]{40}")) {
+                throw new IllegalArgumentException("not a relay fingerprint: '" + fp + "'");
+            }
+        }
+        String path = String.join(",", fingerprints);
+        // jtorctl hands back the reply line after the status code: "EXTENDED <id>".
+        return call("EXTENDCIRCUIT 0", () -> {
+            String reply = connection.extendCircuit("0", path).strip();
+            String id = reply.substring(reply.lastIndexOf(' ') + 1);
+            requireId(id, "circuit");
+            return id;
+        });
+    }
+
+    /**
+     * {@code ATTACHSTREAM sid cid}: sends a stream tor left unattached ({@code __LeaveStreamsUnattached}) down
+     * this circuit; {@code "0"} hands it back to tor to attach itself (as {@code .onion} streams need).
+     */
+    public CompletableFuture<Void> attachStream(String streamId, String circuitId) {
+        requireId(streamId, "stream");
+        requireId(circuitId, "circuit");
+        return call("ATTACHSTREAM " + streamId + " " + circuitId, () -> {
+            connection.attachStream(streamId, circuitId);
+            return null;
+        });
+    }
+
+    /** {@code GETCONF key}: the option's value as tor reports it (empty when unset). */
+    public CompletableFuture<String> getConf(String key) {
+        requireSafe(key);
+        return call("GETCONF " + key, () -> {
+            List<net.freehaven.tor.control.ConfigEntry> entries = connection.getConf(key);
+            return entries.isEmpty() || entries.get(0).value == null ? "" : entries.get(0).value;
+        });
+    }
+
+    private static void requireId(String id, String what) {
+        if (id == null || !id.matches("[0-9A-Za-z]{1,16}")) {
+            throw new IllegalArgumentException("bad " + what + " id: '" + id + "'");
+        }
+    }
+
     /** NEWNYM signals actually sent on this connection (for tests and metrics). */
     public long newnymSignalsSent() {
         return newnym.signalsSent();
