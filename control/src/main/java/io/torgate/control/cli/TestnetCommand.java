@@ -117,7 +117,7 @@ final class TestnetCommand implements Callable<Integer> {
 
             long t1 = System.nanoTime();
             Path poolDir = state.resolve("testnet-pool");
-            TorPool tors = fg.own(PoolOptions.pool(settings.pool(), poolDir, net.clientTorrc()));
+            TorPool tors = fg.own(PoolOptions.pool(settings, poolDir, net.clientTorrc()));
             try {
                 new PoolProgress(tors, out, PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
             } catch (ExecutionException e) {
@@ -130,7 +130,7 @@ final class TestnetCommand implements Callable<Integer> {
                     + " instances)");
 
             TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes).build();
-            PoolAdmin admin = PoolOptions.admin(tors, router, settings.pool(), poolDir, net.clientTorrc());
+            PoolAdmin admin = PoolOptions.admin(tors, router, settings, poolDir, net.clientTorrc());
             LiveConfig live = new LiveConfig(loader, settings, router, ExitDirectory.countries(nodes));
             GatewayConfig config = live.gatewayConfig(metrics.gatewayListener());
             Gateway gw = fg.startGateway(config);
