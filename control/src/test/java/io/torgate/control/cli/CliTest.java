@@ -257,6 +257,33 @@ class CliTest {
     }
 
     @Test
+    void testnetSaysOnceThatItIgnoresAConfiguredOnionooUrl(@TempDir Path dir) throws Exception {
+        // No tor there: the network fails at once, after the notice.
+        List<String> testnet = List.of("testnet", "--tor-path", dir.resolve("no-tor").toString(), "--state-dir",
+                dir.toString());
+        String notice = "torgate testnet: TORGATE_ONIONOO_URL / directory.onionoo_url (http://127.0.0.1:9/onionoo)"
+                + " is ignored: the testnet's node directory lists the testnet's own relays";
+
+        InProcessCli cli = new InProcessCli().env(Map.of("TORGATE_ONIONOO_URL", "http://127.0.0.1:9/onionoo"));
+        assertThat(cli.run(testnet.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).contains(notice).contains("the private network did not start");
+        assertThat(cli.err().split(java.util.regex.Pattern.quote(notice), -1)).as("said once").hasSize(2);
+
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "directory: {onionoo_url: 'http://127.0.0.1:9/onionoo'}\n");
+        List<String> withFile = new java.util.ArrayList<>(testnet);
+        withFile.addAll(List.of("--config", file.toString()));
+        cli = new InProcessCli();
+        assertThat(cli.run(withFile.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).contains(notice);
+
+        cli = new InProcessCli();
+        assertThat(cli.run(testnet.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).as("nothing to ignore").doesNotContain("is ignored")
+                .contains("the private network did not start");
+    }
+
+    @Test
     void aBadConfigFileExitsTwoNamingFileKeyAndReason(@TempDir Path dir) throws Exception {
         Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
                 "users:\n  alice:\n    password: pw\n    allowed_countries: [de, xx]\n");
