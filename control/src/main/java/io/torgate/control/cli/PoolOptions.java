@@ -73,8 +73,13 @@ final class PoolOptions {
      * first ones.
      */
     static PoolAdmin admin(TorPool pool, TorPoolRouter router, TorgateConfig settings, Path dir, Torrc torrc) {
-        return new PoolAdmin(pool, router, name -> customize(TorInstanceConfig.builder(name, dir), settings, torrc).build(),
+        return new PoolAdmin(pool, router, name -> instanceConfig(settings, name, dir, torrc),
                 NAME_PREFIX, settings.pool().maxInstances(), DEFAULT_DRAIN_GRACE);
+    }
+
+    /** One instance's config as the settings say (the pool's first instances are made the same way). */
+    static TorInstanceConfig instanceConfig(TorgateConfig settings, String name, Path dir, Torrc torrc) {
+        return customize(TorInstanceConfig.builder(name, dir), settings, torrc).build();
     }
 
     /** A reload's {@code pool.instances} change scales the pool as {@code POST /pool/instances} does. */

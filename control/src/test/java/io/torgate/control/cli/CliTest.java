@@ -9,6 +9,7 @@ import io.torgate.control.policy.PolicyRouter;
 import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.process.Torrc;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -204,6 +205,14 @@ class CliTest {
                 .isEqualTo(ExitCodes.CONFIG_ERROR);
         assertThat(err.toString()).contains("Invalid values for --write-buffer-low " + low
                 + " and --write-buffer-high " + high + ": need 0 < low <= high");
+    }
+
+    @Test
+    void logDestinationsAlsoLetsTorsOwnWordsThroughInThePool(@TempDir Path dir) throws Exception {
+        TorgateConfig scrubbed = parseRun().loader().load();
+        TorgateConfig shown = parseRun("--log-destinations").loader().load();
+        assertThat(PoolOptions.instanceConfig(scrubbed, "tor-0", dir, new Torrc()).logDestinations()).isFalse();
+        assertThat(PoolOptions.instanceConfig(shown, "tor-0", dir, new Torrc()).logDestinations()).isTrue();
     }
 
     @Test
