@@ -5,6 +5,7 @@ import io.torgate.control.api.PoolAdmin;
 import io.torgate.control.config.ConfigLoader;
 import io.torgate.control.config.PoolResizer;
 import io.torgate.control.config.PoolSettings;
+import io.torgate.control.config.TorgateConfig;
 import io.torgate.torpool.instance.TorInstanceConfig;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.pool.TorPoolRouter;
@@ -62,17 +63,23 @@ final class PoolOptions {
     static final Duration DEFAULT_DRAIN_GRACE = Duration.ofSeconds(30);
 
     /** A pool as the settings say, under {@code dir}; each instance's torrc gets {@code torrc}, then the extra lines. */
-    static TorPool pool(PoolSettings settings, Path dir, Torrc torrc) {
-        return TorPool.create(TorPool.configs(settings.instances(), NAME_PREFIX, dir, b -> customize(b, settings, torrc)));
+    static TorPool pool(TorgateConfig settings, Path dir, Torrc torrc) {
+        return TorPool.create(TorPool.configs(settings.pool().instances(), NAME_PREFIX, dir,
+                b -> customize(b, settings, torrc)));
     }
 
     /**
      * Scales {@code pool} for the API, up to {@code pool.max_instances}: new instances get the same settings as the
      * first ones.
      */
-    static PoolAdmin admin(TorPool pool, TorPoolRouter router, PoolSettings settings, Path dir, Torrc torrc) {
-        return new PoolAdmin(pool, router, name -> customize(TorInstanceConfig.builder(name, dir), settings, torrc).build(),
-                NAME_PREFIX, settings.maxInstances(), DEFAULT_DRAIN_GRACE);
+    static PoolAdmin admin(TorPool pool, TorPoolRouter router, TorgateConfig settings, Path dir, Torrc torrc) {
+        return new PoolAdmin(pool, router, name -> instanceConfig(settings, name, dir, torrc),
+                NAME_PREFIX, settings.pool().maxInstances(), DEFAULT_DRAIN_GRACE);
+    }
+
+    /** One instance's config as the settings say (the pool's first instances are made the same way). */
+    static TorInstanceConfig instanceConfig(TorgateConfig settings, String name, Path dir, Torrc torrc) {
+        return customize(TorInstanceConfig.builder(name, dir), settings, torrc).build();
     }
 
     /** A reload's {@code pool.instances} change scales the pool as {@code POST /pool/instances} does. */
@@ -88,9 +95,12 @@ final class PoolOptions {
         };
     }
 
-    private static TorInstanceConfig.Builder customize(TorInstanceConfig.Builder b, PoolSettings settings, Torrc torrc) {
-        return b.torPath(settings.torPath())
-                .extraTorrc(new Torrc().addAll(torrc).addAll(settings.torrc()))
-                .bootstrapDeadline(settings.bootstrapTimeout());
+    private static TorInstanceConfig.Builder customize(TorInstanceConfig.Builder b, TorgateConfig settings, Torrc torrc) {
+        PoolSettings pool = settings.pool();
+        return b.torPath(pool.torPath())
+                .extraTorrc(new Torrc().addAll(torrc).addAll(pool.torrc()))
+                .bootstrapDeadline(pool.bootstrapTimeout())
+                // The gateway's switch: tor's words that torgate repeats are scrubbed like its own log lines.
+                .logDestinations(settings.logging().logDestinations());
     }
 }

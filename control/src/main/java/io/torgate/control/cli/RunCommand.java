@@ -97,13 +97,13 @@ final class RunCommand implements Callable<Integer> {
             if (settings.upstream() instanceof Upstream.TorPool) {
                 Path state = settings.pool().stateDir();
                 Path poolDir = state.resolve("pool");
-                tors = fg.own(PoolOptions.pool(settings.pool(), poolDir, new Torrc()));
+                tors = fg.own(PoolOptions.pool(settings, poolDir, new Torrc()));
                 // One directory for exit routing, the policy's country checks and the API's /nodes.
                 NodeDirectory nodes = ExitDirectory.open(fg, settings.directory(), state.resolve("directory"));
                 relays = ExitDirectory.countries(nodes);
                 TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes).build();
                 router = poolRouter;
-                PoolAdmin admin = PoolOptions.admin(tors, poolRouter, settings.pool(), poolDir, new Torrc());
+                PoolAdmin admin = PoolOptions.admin(tors, poolRouter, settings, poolDir, new Torrc());
                 resizer = PoolOptions.resizer(admin);
                 control.pool(admin).directory(nodes).sessions(new RouterSessions(poolRouter.sessions()));
             } else {

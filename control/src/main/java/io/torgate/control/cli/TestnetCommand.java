@@ -17,6 +17,7 @@ import io.torgate.torpool.testnet.TestNetwork;
 import io.torgate.torpool.testnet.TestNetworkException;
 import io.torgate.torpool.testnet.TestRelay;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -89,6 +90,10 @@ final class TestnetCommand implements Callable<Integer> {
             log.info("upstream {} is ignored: the testnet always routes through its own tor pool",
                     settings.upstream().describe());
         }
+        ignoredOnionooUrl(settings).ifPresent(notice -> {
+            spec.commandLine().getErr().println("torgate testnet: " + notice);
+            spec.commandLine().getErr().flush();
+        });
         try (Foreground fg = new Foreground(spec)) {
             TorgateMetrics metrics = fg.own(TorgateMetrics.create());
             PrintWriter out = fg.out();
@@ -110,14 +115,14 @@ final class TestnetCommand implements Callable<Integer> {
                 out.println("  " + exit.nickname() + "  " + exit.country() + "  " + exit.fingerprint());
             }
             // Its own database: testnet relays must never mix with the real network's in <state>/directory.
-            NodeDirectory nodes = testnetDirectory(fg, net, state.resolve("testnet-directory"));
+            NodeDirectory nodes = testnetDirectory(fg, net, state.resolve("testnet-directory"), settings.directory());
             int instances = settings.pool().instances();
             out.println("Starting " + instances + " tor instance(s) on it");
             out.flush();
 
             long t1 = System.nanoTime();
             Path poolDir = state.resolve("testnet-pool");
-            TorPool tors = fg.own(PoolOptions.pool(settings.pool(), poolDir, net.clientTorrc()));
+            TorPool tors = fg.own(PoolOptions.pool(settings, poolDir, net.clientTorrc()));
             try {
                 new PoolProgress(tors, out, PoolProgress.stdoutIsTerminal()).follow(tors.start(), fg::stopRequested);
             } catch (ExecutionException e) {
@@ -130,7 +135,7 @@ final class TestnetCommand implements Callable<Integer> {
                     + " instances)");
 
             TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes).build();
-            PoolAdmin admin = PoolOptions.admin(tors, router, settings.pool(), poolDir, net.clientTorrc());
+            PoolAdmin admin = PoolOptions.admin(tors, router, settings, poolDir, net.clientTorrc());
             LiveConfig live = new LiveConfig(loader, settings, router, ExitDirectory.countries(nodes));
             GatewayConfig config = live.gatewayConfig(metrics.gatewayListener());
             Gateway gw = fg.startGateway(config);
@@ -158,12 +163,27 @@ final class TestnetCommand implements Callable<Integer> {
     }
 
     /**
-     * The node directory of the private network (its own Onionoo stand-in), loaded before the gateway starts so
-     * pinned exits can be checked against users' allowed countries from the first connection.
+     * A warning when an Onionoo URL is configured (TORGATE_ONIONOO_URL, or the file): the testnet's relays are in
+     * no real Onionoo, so its directory always reads the document the testnet serves itself. Said once, on
+     * stderr, rather than ignored silently.
      */
-    private static NodeDirectory testnetDirectory(Foreground fg, TestNetwork net, Path dir) {
-        DirectorySettings settings = new DirectorySettings(net.onionooUrl(),
-                TorgateConfig.DEFAULT_DIRECTORY_REFRESH);
+    static Optional<String> ignoredOnionooUrl(TorgateConfig settings) {
+        URI url = settings.directory().onionooUrl();
+        if (url.equals(TorgateConfig.DEFAULT_ONIONOO_URL)) {
+            return Optional.empty();
+        }
+        return Optional.of("TORGATE_ONIONOO_URL / directory.onionoo_url (" + url + ") is ignored: the testnet's"
+                + " node directory lists the testnet's own relays, from the Onionoo document the testnet serves"
+                + " (its URL is printed once the network is up)");
+    }
+
+    /**
+     * The node directory of the private network (its own Onionoo stand-in), loaded before the gateway starts so
+     * pinned exits can be checked against users' allowed countries from the first connection. The configured
+     * refresh interval applies; the configured Onionoo URL does not ({@link #ignoredOnionooUrl}).
+     */
+    private static NodeDirectory testnetDirectory(Foreground fg, TestNetwork net, Path dir, DirectorySettings configured) {
+        DirectorySettings settings = new DirectorySettings(net.onionooUrl(), configured.refreshInterval());
         NodeDirectory directory = ExitDirectory.open(fg, settings, dir);
         if (directory != null) {
             try {

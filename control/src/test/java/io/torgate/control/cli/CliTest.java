@@ -9,6 +9,7 @@ import io.torgate.control.policy.PolicyRouter;
 import io.torgate.control.policy.RelayCountries;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Router;
+import io.torgate.torpool.process.Torrc;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -207,6 +208,14 @@ class CliTest {
     }
 
     @Test
+    void logDestinationsAlsoLetsTorsOwnWordsThroughInThePool(@TempDir Path dir) throws Exception {
+        TorgateConfig scrubbed = parseRun().loader().load();
+        TorgateConfig shown = parseRun("--log-destinations").loader().load();
+        assertThat(PoolOptions.instanceConfig(scrubbed, "tor-0", dir, new Torrc()).logDestinations()).isFalse();
+        assertThat(PoolOptions.instanceConfig(shown, "tor-0", dir, new Torrc()).logDestinations()).isTrue();
+    }
+
+    @Test
     void misspelledFlagGetsASuggestion() {
         assertThat(execute("run", "--idle-timout", "5m")).isEqualTo(ExitCodes.CONFIG_ERROR);
         assertThat(err.toString()).contains("Unknown options: '--idle-timout'").contains("--idle-timeout");
@@ -254,6 +263,33 @@ class CliTest {
 
         // A flag left at its default does not override: --max-tunnels defaults to 20000 but the file's 5 stays.
         assertThat(parseRun("--config", file.toString(), "--debug").loader().load().limits().maxTunnels()).isEqualTo(5);
+    }
+
+    @Test
+    void testnetSaysOnceThatItIgnoresAConfiguredOnionooUrl(@TempDir Path dir) throws Exception {
+        // No tor there: the network fails at once, after the notice.
+        List<String> testnet = List.of("testnet", "--tor-path", dir.resolve("no-tor").toString(), "--state-dir",
+                dir.toString());
+        String notice = "torgate testnet: TORGATE_ONIONOO_URL / directory.onionoo_url (http://127.0.0.1:9/onionoo)"
+                + " is ignored: the testnet's node directory lists the testnet's own relays";
+
+        InProcessCli cli = new InProcessCli().env(Map.of("TORGATE_ONIONOO_URL", "http://127.0.0.1:9/onionoo"));
+        assertThat(cli.run(testnet.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).contains(notice).contains("the private network did not start");
+        assertThat(cli.err().split(java.util.regex.Pattern.quote(notice), -1)).as("said once").hasSize(2);
+
+        Path file = java.nio.file.Files.writeString(dir.resolve("torgate.yaml"),
+                "directory: {onionoo_url: 'http://127.0.0.1:9/onionoo'}\n");
+        List<String> withFile = new java.util.ArrayList<>(testnet);
+        withFile.addAll(List.of("--config", file.toString()));
+        cli = new InProcessCli();
+        assertThat(cli.run(withFile.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).contains(notice);
+
+        cli = new InProcessCli();
+        assertThat(cli.run(testnet.toArray(String[]::new))).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(cli.err()).as("nothing to ignore").doesNotContain("is ignored")
+                .contains("the private network did not start");
     }
 
     @Test

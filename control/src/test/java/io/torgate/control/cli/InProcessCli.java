@@ -8,8 +8,8 @@ import picocli.CommandLine;
 
 /**
  * torgate's command line run in the test's JVM, as {@link io.torgate.control.Main} runs it, with stdout and
- * stderr captured. The client commands see {@link #env} instead of the real environment, so a
- * {@code TORGATE_API_TOKEN} of whoever runs the tests cannot leak in.
+ * stderr captured. Every command sees {@link #env} instead of the real environment (the client commands' token,
+ * the serving commands' {@code TORGATE_…} settings), so the environment of whoever runs the tests cannot leak in.
  */
 final class InProcessCli {
 
@@ -18,7 +18,7 @@ final class InProcessCli {
     private Map<String, String> env = Map.of();
     private Duration checkExitWait;
 
-    /** The environment the API client commands read their token from. */
+    /** The environment the commands read (the API client commands' token, the serving commands' settings). */
     InProcessCli env(Map<String, String> env) {
         this.env = Map.copyOf(env);
         return this;
@@ -38,6 +38,9 @@ final class InProcessCli {
                 K made = CommandLine.defaultFactory().create(cls);
                 if (made instanceof ApiCall a) {
                     a.env = env;
+                }
+                if (made instanceof ConfigOptions c) {
+                    c.env = env;
                 }
                 if (made instanceof CheckCommand c && checkExitWait != null) {
                     c.exitWait = checkExitWait;

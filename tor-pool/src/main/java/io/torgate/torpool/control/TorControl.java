@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.torgate.torpool.process.TorLogScrubber;
 import net.freehaven.tor.control.TorControlConnection;
 import net.freehaven.tor.control.TorControlError;
 import org.slf4j.Logger;
@@ -60,10 +61,14 @@ public final class TorControl implements AutoCloseable {
     private final List<ControlEventListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private final NewnymLimiter newnym;
+    /** Tor's replies and event lines may name destinations (a stream's target); they are scrubbed in messages. */
+    private final TorLogScrubber scrubber;
     private volatile boolean closedByUs;
 
-    private TorControl(String name, Socket socket, Duration commandTimeout, Duration newnymInterval) throws IOException {
+    private TorControl(String name, Socket socket, Duration commandTimeout, Duration newnymInterval,
+                       TorLogScrubber scrubber) throws IOException {
         this.name = name;
+        this.scrubber = scrubber;
         this.socket = socket;
         this.commandTimeout = commandTimeout;
         this.executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -89,11 +94,23 @@ public final class TorControl implements AutoCloseable {
      */
     public static TorControl connect(String name, InetSocketAddress address, Path cookieFile, Duration commandTimeout)
             throws IOException {
-        return connect(name, address, cookieFile, commandTimeout, NEWNYM_INTERVAL);
+        return connect(name, address, cookieFile, commandTimeout, TorLogScrubber.SCRUB);
+    }
+
+    /** The same, with tor's words in error messages and log lines passed through {@code scrubber}. */
+    public static TorControl connect(String name, InetSocketAddress address, Path cookieFile, Duration commandTimeout,
+                                     TorLogScrubber scrubber) throws IOException {
+        return connect(name, address, cookieFile, commandTimeout, NEWNYM_INTERVAL, scrubber);
     }
 
     static TorControl connect(String name, InetSocketAddress address, Path cookieFile, Duration commandTimeout,
                               Duration newnymInterval) throws IOException {
+        return connect(name, address, cookieFile, commandTimeout, newnymInterval, TorLogScrubber.SCRUB);
+    }
+
+    private static TorControl connect(String name, InetSocketAddress address, Path cookieFile, Duration commandTimeout,
+                                      Duration newnymInterval, TorLogScrubber scrubber) throws IOException {
+        java.util.Objects.requireNonNull(scrubber, "scrubber");
         byte[] cookie = readCookie(cookieFile);
         Socket socket = new Socket();
         try {
@@ -103,7 +120,7 @@ public final class TorControl implements AutoCloseable {
             closeQuietly(socket);
             throw new IOException("cannot connect to tor '" + name + "' control port " + address + ": " + e.getMessage(), e);
         }
-        TorControl control = new TorControl(name, socket, commandTimeout, newnymInterval);
+        TorControl control = new TorControl(name, socket, commandTimeout, newnymInterval, scrubber);
         control.connection.launchThread(true).setName("tor-control-reader-" + name);
         try {
             control.call("AUTHENTICATE", () -> {
@@ -411,7 +428,7 @@ public final class TorControl implements AutoCloseable {
         });
     }
 
-    private static <T> List<T> parseLines(String value, java.util.function.Function<String, T> parser) {
+    private <T> List<T> parseLines(String value, java.util.function.Function<String, T> parser) {
         List<T> out = new ArrayList<>();
         for (String line : value.split("\n")) {
             if (line.isBlank()) {
@@ -420,7 +437,7 @@ public final class TorControl implements AutoCloseable {
             try {
                 out.add(parser.apply(line));
             } catch (IllegalArgumentException e) {
-                log.warn("skipping unreadable status line: {}", e.getMessage());
+                log.warn("tor '{}': skipping unreadable status line: {}", name, scrubber.scrub(e.getMessage()));
             }
         }
         return List.copyOf(out);
@@ -466,8 +483,11 @@ public final class TorControl implements AutoCloseable {
                 try {
                     f.complete(command.call());
                 } catch (TorControlError e) {
+                    // Tor's reply may quote what it refused: scrubbed, and without the unscrubbed cause, which a
+                    // logged stack trace would print.
                     f.completeExceptionally(new TorControlException(what + " refused by tor '" + name + "': "
-                            + e.getMessage().replaceFirst("^Error reply: ", ""), e));
+                            + scrubber.scrub(String.valueOf(e.getMessage()).replaceFirst("^Error reply: ", "")),
+                            scrubber.scrubs() ? null : e));
                 } catch (IOException e) {
                     f.completeExceptionally(closed.isDone() ? lost(what)
                             : new ControlConnectionLostException(what + " failed on tor '" + name + "': " + e.getMessage(), e));
@@ -519,7 +539,7 @@ public final class TorControl implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Never let a surprise escape: it would kill jtorctl's reader thread and wedge the connection.
-            log.warn("tor '{}': unreadable {} event: {}", name, type, e.toString());
+            log.warn("tor '{}': unreadable {} event: {}", name, type, scrubber.scrub(e.toString()));
         }
     }
 

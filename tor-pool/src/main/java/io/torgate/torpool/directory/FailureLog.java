@@ -16,16 +16,17 @@ final class FailureLog {
     private FailureReason streakReason;
     private long streak;
 
-    synchronized void failed(RefreshOutcome o, int keptRelays, String age, Duration retryIn, Throwable bug) {
+    /** {@code nextIn}: until the next automatic refresh (a failed manual one leaves it where it was). */
+    synchronized void failed(RefreshOutcome o, int keptRelays, String age, Duration nextIn, Throwable bug) {
         FailureReason reason = o.reason().orElseThrow();
         streak++;
         if (bug != null) {
-            log.error("node directory refresh failed ({}): {}; keeping {} relays (age {}), retrying in {}", reason,
-                    o.error().orElse(""), keptRelays, age, NodeDirectory.human(retryIn), bug);
+            log.error("node directory refresh failed ({}): {}; keeping {} relays (age {}), next automatic refresh in {}",
+                    reason, o.error().orElse(""), keptRelays, age, NodeDirectory.human(nextIn), bug);
         } else if (reason != streakReason) {
             log.warn("node directory refresh failed ({}): {}; keeping the last good directory ({} relays, age {}),"
-                    + " retrying in {}; repeats of this failure are logged at DEBUG", reason, o.error().orElse(""),
-                    keptRelays, age, NodeDirectory.human(retryIn));
+                    + " next automatic refresh in {}; repeats of this failure are logged at DEBUG", reason,
+                    o.error().orElse(""), keptRelays, age, NodeDirectory.human(nextIn));
         } else {
             log.debug("node directory refresh failed again ({}, {} in a row): {}", reason, streak, o.error().orElse(""));
         }

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * checks it, writes it to the store in one transaction and then swaps the in-memory directory in one step.
  * Whatever goes wrong (Onionoo down, slow, answering 5xx or garbage, the disk failing) the last good directory
  * stays in use; {@link #age()} says how old it is, {@link #counters()} how often and why refreshes failed.
- * After a failure the next try comes after {@link NodeDirectoryConfig#retryInterval()}, doubling per failure up
- * to the refresh interval.
+ * After a failed automatic refresh the next try comes after {@link NodeDirectoryConfig#retryInterval()},
+ * doubling per failure up to the refresh interval; a manual {@link #refreshNow()} never puts the next automatic
+ * refresh further off than that (see {@link RefreshSchedule}).
  *
  * <p>Open with {@link #open(NodeDirectoryConfig)}, which loads what the last run stored; {@link #start()}
  * begins the scheduled refreshes. Thread-safe; refreshes run one at a time on the directory's own thread.
@@ -61,7 +62,10 @@ public final class NodeDirectory implements AutoCloseable {
 
     private final Object lock = new Object();
     private CompletableFuture<RefreshOutcome> inFlight;
+    /** Whether the timer started or joined the attempt in flight (it then counts as automatic). */
+    private boolean inFlightAutomatic;
     private ScheduledFuture<?> next;
+    private final RefreshSchedule schedule;
     private boolean started;
     private boolean closed;
 
@@ -74,6 +78,7 @@ public final class NodeDirectory implements AutoCloseable {
     private NodeDirectory(NodeDirectoryConfig config, NodeStore store, StoredDirectory stored) {
         this.config = config;
         this.clock = config.clock();
+        this.schedule = new RefreshSchedule(config.refreshInterval(), config.retryInterval());
         this.store = store;
         this.snapshot = new DirectorySnapshot(stored.relays());
         this.lastGoodAt = stored.lastGoodAt();
@@ -142,17 +147,38 @@ public final class NodeDirectory implements AutoCloseable {
      * an outcome, not an exception); it completes exceptionally only when the directory is closed first.
      */
     public CompletableFuture<RefreshOutcome> refreshNow() {
+        return refresh(false);
+    }
+
+    /** The timer's refresh. */
+    private void refreshAutomatically() {
+        refresh(true);
+    }
+
+    private CompletableFuture<RefreshOutcome> refresh(boolean automatic) {
         synchronized (lock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the node directory is closed"));
             }
             if (inFlight != null && !inFlight.isDone()) {
+                inFlightAutomatic |= automatic;
                 return inFlight.copy(); // a copy, so a caller cancelling its future cannot affect the others
             }
             CompletableFuture<RefreshOutcome> f = new CompletableFuture<>();
             inFlight = f;
+            inFlightAutomatic = automatic;
             refresher.execute(() -> f.complete(refreshOnThisThread()));
             return f.copy();
+        }
+    }
+
+    /** Time until the next automatic refresh, while one is scheduled (not before {@link #start()}). */
+    Optional<Duration> nextRefreshIn() {
+        synchronized (lock) {
+            if (next == null || next.isDone()) {
+                return Optional.empty();
+            }
+            return Optional.of(remaining(next));
         }
     }
 
@@ -351,10 +377,12 @@ public final class NodeDirectory implements AutoCloseable {
                     consecutiveFailures++;
                 }
             }
-            nextIn = o.isFailure() ? retryDelay(consecutiveFailures) : config.refreshInterval();
-            if (started && !closed) {
-                scheduleNext(nextIn);
+            boolean automaticPending = started && next != null && !next.isDone();
+            Optional<Duration> reschedule = schedule.after(o.isFailure(), inFlightAutomatic, automaticPending);
+            if (reschedule.isPresent() && started && !closed) {
+                scheduleNext(reschedule.get());
             }
+            nextIn = reschedule.orElseGet(() -> remaining(next));
         }
         if (o.isFailure()) {
             failureLog.failed(o, snapshot.size(), age().map(NodeDirectory::human).orElse("never refreshed"),
@@ -368,15 +396,6 @@ public final class NodeDirectory implements AutoCloseable {
             failureLog.succeeded(o);
         }
         notifyListener(o);
-    }
-
-    /** retryInterval × 2^(n-1), at most the refresh interval. */
-    Duration retryDelay(long consecutive) {
-        Duration d = config.retryInterval();
-        for (long i = 1; i < consecutive && d.compareTo(config.refreshInterval()) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(config.refreshInterval()) > 0 ? config.refreshInterval() : d;
     }
 
     private void notifyListener(RefreshOutcome o) {
@@ -397,7 +416,11 @@ public final class NodeDirectory implements AutoCloseable {
         if (next != null) {
             next.cancel(false);
         }
-        next = refresher.schedule(this::refreshNow, delay.toMillis(), TimeUnit.MILLISECONDS);
+        next = refresher.schedule(this::refreshAutomatically, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Duration remaining(ScheduledFuture<?> f) {
+        return Duration.ofMillis(Math.max(0, f.getDelay(TimeUnit.MILLISECONDS)));
     }
 
     private static Duration since(long t0) {

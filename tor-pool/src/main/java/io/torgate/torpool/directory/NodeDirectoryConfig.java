@@ -62,7 +62,11 @@ public final class NodeDirectoryConfig {
         return refreshInterval;
     }
 
-    /** First retry after a failure (default 1 min); doubles per consecutive failure up to the refresh interval. */
+    /**
+     * First retry after a failed automatic refresh (default 1 min); doubles per automatic failure in a row up to
+     * the refresh interval. Failed manual refreshes ({@link NodeDirectory#refreshNow()}) do not count and leave
+     * the scheduled automatic refresh where it is.
+     */
     public Duration retryInterval() {
         return retryInterval;
     }

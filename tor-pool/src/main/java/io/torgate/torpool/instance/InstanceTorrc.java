@@ -20,7 +20,11 @@ final class InstanceTorrc {
                 .set("CookieAuthFile", files.cookieFile())
                 // Backstop until TAKEOWNERSHIP: tor exits when this JVM does, even if we never connect.
                 .set("__OwningControllerProcess", ownerPid)
-                // stdout is appended to the instance's log file by TorProcess.
+                // stdout is appended to the instance's log file by TorProcess. Its lines may name destinations
+                // (e.g. "Your application (using socks5 to port N) is giving Tor only an IP address"); torgate
+                // scrubs them where it repeats them (TorLogScrubber). "WarnUnsafeSocks 0" would not help: tor
+                // made it obsolete in 0.3.1.1-alpha, always warns, and logs "Skipping obsolete configuration
+                // option" instead.
                 .set("Log", "notice stdout");
         if (extra.values("ConfluxEnabled").isEmpty()) {
             // With conflux (tor >= 0.4.8) streams of one isolation credential hopped between conflux sets, and so

@@ -17,6 +17,7 @@ import io.torgate.torpool.control.StreamExit;
 import io.torgate.torpool.control.StreamTracker;
 import io.torgate.torpool.control.TorControl;
 import io.torgate.torpool.process.TorBinary;
+import io.torgate.torpool.process.TorLogScrubber;
 import io.torgate.torpool.process.TorNotFoundException;
 import io.torgate.torpool.process.TorProcess;
 import io.torgate.torpool.process.TorStartException;
@@ -59,6 +60,8 @@ public final class TorInstance implements AutoCloseable {
 
     private static final Duration CONTROL_PORT_POLL = Duration.ofMillis(20);
     private static final Duration SHUTDOWN_SIGNAL_WAIT = Duration.ofSeconds(2);
+    /** How long a lost control connection waits for tor's exit notice (see {@link #onControlClosed}). */
+    private static final Duration EXIT_NOTICE_GRACE = Duration.ofMillis(500);
 
     private final TorInstanceConfig config;
     private final InstanceFiles files;
@@ -69,6 +72,8 @@ public final class TorInstance implements AutoCloseable {
     private final CircuitTracker circuits = new CircuitTracker();
     private final StreamTracker streams = new StreamTracker(circuits);
     private final long ownerPid = ProcessHandle.current().pid();
+    /** For tor's words in reasons: they reach the log (three times per restart) and the API's state. */
+    private final TorLogScrubber scrubber;
 
     // Supervisor-thread state; volatile where other threads read it.
     private int generation;
@@ -96,6 +101,7 @@ public final class TorInstance implements AutoCloseable {
     private TorInstance(TorInstanceConfig config) {
         this.config = config;
         this.files = new InstanceFiles(config.stateDir(), config.name());
+        this.scrubber = TorLogScrubber.forLogDestinations(config.logDestinations());
         this.supervisor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "tor-instance-" + config.name());
             t.setDaemon(true);
@@ -363,7 +369,7 @@ public final class TorInstance implements AutoCloseable {
     private void connect(int g, InetSocketAddress address) {
         TorControl c;
         try {
-            c = TorControl.connect(name(), address, files.cookieFile(), config.controlTimeout());
+            c = TorControl.connect(name(), address, files.cookieFile(), config.controlTimeout(), scrubber);
         } catch (IOException e) {
             restart(g, e.getMessage());
             return;
@@ -539,7 +545,10 @@ public final class TorInstance implements AutoCloseable {
         if (g != generation || p != process) {
             return;
         }
-        String tail = p.tailLog(3).replace('\n', ' ').strip();
+        // A tor that carried traffic may have logged a destination in its last lines. (tor --verify-config's
+        // complaints in a start failure are not scrubbed: that tor carried nothing, and the operator needs the
+        // torrc values it names.)
+        String tail = scrubber.scrub(p.tailLog(3).replace('\n', ' ').strip());
         restart(g, "tor exited with code " + code + (tail.isEmpty() ? "" : "; log: " + tail));
     }
 
@@ -547,7 +556,10 @@ public final class TorInstance implements AutoCloseable {
         if (g != generation || c.isClosedByUs()) {
             return;
         }
-        restart(g, "control connection lost: " + why);
+        // A dying tor drops its control connection at the moment it exits, and the two notices arrive in either
+        // order. Give the exit a moment to come first, so the reason says how tor ended (exit code, last log
+        // lines) rather than a race deciding; a tor that is still running is restarted all the same.
+        schedule(g, EXIT_NOTICE_GRACE, () -> restart(g, "control connection lost: " + why));
     }
 
     /** RESTARTING with backoff, or FAILED once the restart budget is spent. */

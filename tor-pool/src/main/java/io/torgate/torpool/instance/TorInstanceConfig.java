@@ -37,6 +37,7 @@ public final class TorInstanceConfig {
     private final int circuitFailureThreshold;
     private final Duration circuitFailureWindow;
     private final Duration stopGrace;
+    private final boolean logDestinations;
 
     private TorInstanceConfig(Builder b) {
         this.name = b.name;
@@ -54,6 +55,7 @@ public final class TorInstanceConfig {
         this.circuitFailureThreshold = b.circuitFailureThreshold;
         this.circuitFailureWindow = b.circuitFailureWindow;
         this.stopGrace = b.stopGrace;
+        this.logDestinations = b.logDestinations;
     }
 
     public static Builder builder(String name, Path stateDir) {
@@ -75,6 +77,7 @@ public final class TorInstanceConfig {
         b.circuitFailureThreshold = circuitFailureThreshold;
         b.circuitFailureWindow = circuitFailureWindow;
         b.stopGrace = stopGrace;
+        b.logDestinations = logDestinations;
         return b;
     }
 
@@ -149,6 +152,15 @@ public final class TorInstanceConfig {
         return stopGrace;
     }
 
+    /**
+     * Whether tor's own words (its log tail, control-port replies) may name destinations when torgate repeats them
+     * in logs and error messages; otherwise they are scrubbed ({@link io.torgate.torpool.process.TorLogScrubber}).
+     * The pool takes it from {@code logging.log_destinations}, the switch of the gateway's own log lines.
+     */
+    public boolean logDestinations() {
+        return logDestinations;
+    }
+
     @Override
     public String toString() {
         return "TorInstanceConfig[" + name + " in " + stateDir + ", tor " + torPath.map(Path::toString).orElse("from PATH")
@@ -172,6 +184,7 @@ public final class TorInstanceConfig {
         private int circuitFailureThreshold = 10;
         private Duration circuitFailureWindow = Duration.ofSeconds(60);
         private Duration stopGrace = Duration.ofSeconds(10);
+        private boolean logDestinations;
 
         private Builder(String name, Path stateDir) {
             Objects.requireNonNull(name, "name");
@@ -254,6 +267,12 @@ public final class TorInstanceConfig {
 
         public Builder stopGrace(Duration d) {
             this.stopGrace = positive("stopGrace", d);
+            return this;
+        }
+
+        /** Leave destinations in tor's words that torgate repeats (default false: scrubbed). */
+        public Builder logDestinations(boolean enabled) {
+            this.logDestinations = enabled;
             return this;
         }
 

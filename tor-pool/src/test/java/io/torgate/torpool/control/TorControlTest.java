@@ -3,6 +3,7 @@ package io.torgate.torpool.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.torgate.torpool.process.TorLogScrubber;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,6 +57,26 @@ class TorControlTest {
                     .hasCauseInstanceOf(TorControlException.class).hasMessageContaining("no/such/key");
             assertThat(c.isOpen()).isTrue();
             assertThat(c.getInfo("version").get(10, TimeUnit.SECONDS)).isNotBlank();
+        }
+    }
+
+    @Test
+    void destinationsInTorsRepliesAreScrubbedUnlessAskedFor() throws Exception {
+        // Tor quotes the value it refused; any text of tor's may name a destination.
+        Map<String, String> bad = Map.of("MaxCircuitDirtiness", "example.com:443");
+        try (OfflineTor tor = OfflineTor.start(dir); TorControl c = tor.connect()) {
+            assertThatThrownBy(() -> c.setConf(bad).get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TorControlException.class)
+                    .hasMessageContaining("SETCONF MaxCircuitDirtiness refused by tor 'offline'")
+                    .hasMessageContaining(TorLogScrubber.PLACEHOLDER)
+                    .hasMessageNotContaining("example.com")
+                    .cause().hasNoCause();
+        }
+        try (OfflineTor tor = OfflineTor.start(dir);
+             TorControl c = TorControl.connect("offline", tor.controlAddress, tor.cookie(), Duration.ofSeconds(10),
+                     TorLogScrubber.KEEP)) {
+            assertThatThrownBy(() -> c.setConf(bad).get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TorControlException.class).hasMessageContaining("example.com:443");
         }
     }
 

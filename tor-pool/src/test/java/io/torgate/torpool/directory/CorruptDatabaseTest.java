@@ -3,6 +3,7 @@ package io.torgate.torpool.directory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import io.torgate.torpool.support.LogCapture;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import io.torgate.torpool.support.LogCapture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -339,12 +340,6 @@ class NodeDirectoryLocalTest {
         });
         NodeDirectoryConfig c = config().refreshInterval(Duration.ofSeconds(1)).retryInterval(Duration.ofMillis(100)).build();
         try (NodeDirectory d = NodeDirectory.open(c)) {
-            assertThat(d.retryDelay(1)).isEqualTo(Duration.ofMillis(100));
-            assertThat(d.retryDelay(2)).isEqualTo(Duration.ofMillis(200));
-            assertThat(d.retryDelay(4)).isEqualTo(Duration.ofMillis(800));
-            assertThat(d.retryDelay(5)).isEqualTo(Duration.ofSeconds(1));
-            assertThat(d.retryDelay(500)).isEqualTo(Duration.ofSeconds(1));
-
             d.start();
             d.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> d.counters().failures() >= 3);
@@ -353,6 +348,30 @@ class NodeDirectoryLocalTest {
             assertThat(d.size()).isEqualTo(5);
             await().atMost(Duration.ofSeconds(10)).until(() -> d.counters().unchanged() >= 1);
             assertThat(listener.calls).contains("refreshed", "unchanged").contains("failed:HTTP_SERVER_ERROR");
+        }
+    }
+
+    @Test
+    void failedManualRefreshesDoNotPushTheAutomaticRetryOutToTheInterval() throws Exception {
+        server.answer(ex -> FakeOnionoo.send(ex, 500, "text/plain", "boom".getBytes(), false));
+        Duration interval = Duration.ofMinutes(30);
+        Duration retry = Duration.ofMinutes(1);
+        try (NodeDirectory d = NodeDirectory.open(config().refreshInterval(interval).retryInterval(retry).build())) {
+            d.start(); // nothing stored: the first automatic refresh runs at once, and fails
+            await().atMost(Duration.ofSeconds(10)).until(() -> d.lastOutcome().isPresent() && d.nextRefreshIn().isPresent());
+            assertThat(d.nextRefreshIn().get()).isLessThanOrEqualTo(retry).isGreaterThan(retry.minusSeconds(10));
+
+            for (int i = 0; i < 5; i++) {
+                assertThat(refresh(d).isFailure()).isTrue();
+            }
+            assertThat(d.counters().consecutiveFailures()).as("all attempts count as failures").isEqualTo(6);
+            assertThat(d.nextRefreshIn().get()).as("the automatic retry stays due within its minute")
+                    .isLessThanOrEqualTo(retry);
+
+            serveSample();
+            assertThat(refresh(d).kind()).isEqualTo(RefreshOutcome.Kind.REFRESHED);
+            assertThat(d.nextRefreshIn().get()).as("a manual success: the normal interval from now")
+                    .isLessThanOrEqualTo(interval).isGreaterThan(interval.minusSeconds(10));
         }
     }
 

@@ -75,4 +75,11 @@ class TorInstanceConfigTest {
         String torrc = InstanceTorrc.build(c, new InstanceFiles(c.stateDir(), c.name()), 1).render();
         assertThat(torrc).contains("ConfluxEnabled 1\n").doesNotContain("ConfluxEnabled 0");
     }
+
+    @Test
+    void destinationsInTorsWordsAreScrubbedUnlessAskedFor() {
+        assertThat(b.build().logDestinations()).isFalse();
+        assertThat(b.logDestinations(true).build().logDestinations()).isTrue();
+        assertThat(b.build().toBuilder().build().logDestinations()).isTrue();
+    }
 }
