@@ -19,13 +19,18 @@ final class InstanceTorrc {
                 .set("CookieAuthentication", 1)
                 .set("CookieAuthFile", files.cookieFile())
                 // Backstop until TAKEOWNERSHIP: tor exits when this JVM does, even if we never connect.
-                .set("__OwningControllerProcess", ownerPid)
-                // stdout is appended to the instance's log file by TorProcess. Its lines may name destinations
-                // (e.g. "Your application (using socks5 to port N) is giving Tor only an IP address"); torgate
-                // scrubs them where it repeats them (TorLogScrubber). "WarnUnsafeSocks 0" would not help: tor
-                // made it obsolete in 0.3.1.1-alpha, always warns, and logs "Skipping obsolete configuration
-                // option" instead.
-                .set("Log", "notice stdout");
+                .set("__OwningControllerProcess", ownerPid);
+        // stdout is appended to the instance's log file by TorProcess.
+        if (config.logDestinations()) {
+            torrc.set("Log", "notice stdout");
+        } else {
+            // tor's "app" domain speaks of client streams: "Your application (using socks5 to port N) is giving
+            // Tor only an IP address …" names every destination port, SafeLogging or not, and "WarnUnsafeSocks 0"
+            // no longer helps (obsolete since tor 0.3.1.1-alpha: ignored with a warning). So that domain only
+            // logs errors unless destinations may be logged; torgate still scrubs whatever tor line it repeats
+            // (TorLogScrubber), since other domains can name addresses too.
+            torrc.set("Log", "[~app]notice stdout").set("Log", "[app]err stdout");
+        }
         if (extra.values("ConfluxEnabled").isEmpty()) {
             // With conflux (tor >= 0.4.8) streams of one isolation credential hopped between conflux sets, and so
             // between exits, within seconds (measured on the testnet); without it they stay on one circuit,

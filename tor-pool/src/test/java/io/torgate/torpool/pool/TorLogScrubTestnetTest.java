@@ -7,6 +7,7 @@ import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.torpool.instance.InstanceState;
 import io.torgate.torpool.instance.TorInstance;
+import io.torgate.torpool.process.Torrc;
 import io.torgate.torpool.process.TorLogScrubber;
 import io.torgate.torpool.support.LogCapture;
 import io.torgate.torpool.support.Socks5Client;
@@ -48,7 +49,9 @@ class TorLogScrubTestnetTest {
 
     @Test
     void torsLastLinesInTheRestartReasonAreScrubbed(TestNetwork net) throws Exception {
-        Killed k = connectThenKill(net, "scrub", false);
+        // tor's app-domain notices are off by default (see InstanceTorrc); turned on here so tor's log names the
+        // port, as other tor lines may: what torgate repeats must still be scrubbed.
+        Killed k = connectThenKill(net, "scrub", false, new Torrc().set("Log", "[app]notice stdout"));
         assertNoDestination(k);
         assertThat(k.lines()).as("tor's message stays readable")
                 .anyMatch(l -> l.contains("(using socks5 to port " + TorLogScrubber.PLACEHOLDER + ") is giving Tor only an IP address"));
@@ -56,7 +59,7 @@ class TorLogScrubTestnetTest {
 
     @Test
     void withLogDestinationsOnTorsLinesAreRepeatedAsTheyAre(TestNetwork net) throws Exception {
-        Killed k = connectThenKill(net, "keep", true);
+        Killed k = connectThenKill(net, "keep", true, new Torrc());
         assertThat(k.lines()).anyMatch(l -> l.contains("(using socks5 to port " + k.port() + ") is giving Tor only an IP address"));
     }
 
@@ -67,9 +70,26 @@ class TorLogScrubTestnetTest {
      * hands tor the address as given), fetches a page and holds a second tunnel open; then tor is SIGKILLed and
      * comes back. Returns what torgate logged at INFO and above meanwhile.
      */
-    private Killed connectThenKill(TestNetwork net, String name, boolean logDestinations) throws Exception {
+    /** By default tor's own log file names no destination port: its app-domain notices are off. */
+    @Test
+    void torsOwnLogFileNamesNoDestinationPortByDefault(TestNetwork net) throws Exception {
+        pool = TorPool.create(TorPool.configs(1, "quiet", dir, b -> b.extraTorrc(net.clientTorrc())));
+        pool.start().get(120, TimeUnit.SECONDS);
+        gateway = Gateway.start(GatewayConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0))
+                .router(new TorPoolRouter(pool)).build());
+        int port = net.whoamiUrl().getPort();
+        try (Socket s = Socks5Client.connect(gateway.address(), "127.0.0.1", port, "erin", "x", 30_000)) {
+            assertThat(Socks5Client.get(s, "/")).contains("fingerprint");
+        }
+        TorInstance instance = pool.instance("quiet0").orElseThrow();
+        assertThat(String.join("\n", Files.readAllLines(instance.logFile())))
+                .contains("Bootstrapped 100%")
+                .doesNotContain("to port " + port).doesNotContain("127.0.0.1:" + port);
+    }
+
+    private Killed connectThenKill(TestNetwork net, String name, boolean logDestinations, Torrc more) throws Exception {
         pool = TorPool.create(TorPool.configs(1, name, dir,
-                b -> b.extraTorrc(net.clientTorrc()).logDestinations(logDestinations)));
+                b -> b.extraTorrc(net.clientTorrc().addAll(more)).logDestinations(logDestinations)));
         pool.start().get(120, TimeUnit.SECONDS);
         TorPoolRouter router = new TorPoolRouter(pool);
         gateway = Gateway.start(GatewayConfig.builder().listen(new InetSocketAddress("127.0.0.1", 0)).router(router).build());
