@@ -138,4 +138,53 @@ class CircuitBuildTestnetTest {
             control.removeListener(attacher);
         }
     }
+
+    /** 60 circuits asked for at once, through every exit in turn: all BUILT, each along the path chosen for it. */
+    @Test
+    void sixtyCircuitsAskedForAtOnceAreAllBuiltAlongTheirPaths(TestNetwork net) throws Exception {
+        instance = TorInstance.create(TorInstanceConfig.builder("circ-1", dir).extraTorrc(net.clientTorrc()).build());
+        instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
+        await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
+        TorControl control = instance.control().orElseThrow();
+        NetworkView view = NetworkViewLoader.load(control).get(30, TimeUnit.SECONDS);
+        List<String> guards = EntryGuards.up(control.getInfo("entry-guards").get(10, TimeUnit.SECONDS));
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        CircuitBuilder builder = new CircuitBuilder(control, () -> view, () -> guards, new SplittableRandom(9), timer,
+                Duration.ofSeconds(20), java.time.Clock.systemUTC());
+        control.addListener(builder);
+        try {
+            int port = net.whoamiUrl().getPort();
+            List<TestRelay> exits = net.exits().stream()
+                    .filter(e -> view.node(e.fingerprint()).orElseThrow().policy().accepts(port)).toList();
+            List<CompletableFuture<BuiltCircuit>> builds = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                builds.add(builder.build(PathRequest.through(java.util.Set.of(exits.get(i % exits.size()).fingerprint()),
+                        port)));
+            }
+            Map<String, BuiltCircuit> byId = new java.util.HashMap<>();
+            List<Long> millis = new ArrayList<>();
+            for (int i = 0; i < builds.size(); i++) {
+                BuiltCircuit c = builds.get(i).get(60, TimeUnit.SECONDS);
+                assertThat(c.path().exit().fingerprint()).isEqualTo(exits.get(i % exits.size()).fingerprint());
+                byId.put(c.id(), c);
+                millis.add(c.buildTime().toMillis());
+            }
+            assertThat(byId).hasSize(60);
+            for (CircuitEvent c : control.circuitStatus().get(10, TimeUnit.SECONDS)) {
+                BuiltCircuit mine = byId.get(c.id());
+                if (mine != null) {
+                    assertThat(c.path()).extracting(h -> h.fingerprint()).containsExactlyElementsOf(
+                            mine.path().hops().stream().map(Node::fingerprint).toList());
+                }
+            }
+            java.util.Collections.sort(millis);
+            org.slf4j.LoggerFactory.getLogger(CircuitBuildTestnetTest.class).info(
+                    "60 circuits at once: build time p50 {} ms, max {} ms; {} attempt(s) in all", millis.get(30),
+                    millis.get(59), byId.values().stream().mapToInt(BuiltCircuit::attempts).sum());
+            assertThat(builder.building()).isZero();
+        } finally {
+            control.removeListener(builder);
+            timer.shutdownNow();
+        }
+    }
 }
