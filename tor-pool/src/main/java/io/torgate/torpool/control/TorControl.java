@@ -372,6 +372,21 @@ public final class TorControl implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code CLOSESTREAM sid reason}: ends a stream (tor answers its SOCKS client with the matching reply).
+     * Reason codes are tor-spec's RELAY_END reasons, e.g. 1 MISC, 2 RESOLVEFAILED, 4 EXITPOLICY, 7 TIMEOUT.
+     */
+    public CompletableFuture<Void> closeStream(String streamId, int reason) {
+        requireId(streamId, "stream");
+        if (reason < 1 || reason > 255) {
+            throw new IllegalArgumentException("bad stream end reason " + reason);
+        }
+        return call("CLOSESTREAM " + streamId + " " + reason, () -> {
+            connection.closeStream(streamId, (byte) reason);
+            return null;
+        });
+    }
+
     /** {@code GETCONF key}: the option's value as tor reports it (empty when unset). */
     public CompletableFuture<String> getConf(String key) {
         requireSafe(key);

@@ -107,15 +107,12 @@ class CircuitBuildTestnetTest {
             }
         }
 
-        ControlEventListener attacher = new ControlEventListener() {
-            @Override
-            public void onStream(StreamEvent e) {
-                if (e.status() == StreamEvent.Status.NEW && e.socksUsername().isPresent()) {
-                    String circuit = circuitByUser.get(e.socksUsername().get());
-                    control.attachStream(e.id(), circuit != null ? circuit : "0");
-                }
-            }
-        };
+        java.util.concurrent.atomic.AtomicInteger attached = new java.util.concurrent.atomic.AtomicInteger();
+        StreamAttachment attacher = new StreamAttachment(control, stream -> {
+            String circuit = stream.socksUsername().map(circuitByUser::get).orElse(null);
+            return CompletableFuture.completedFuture(circuit != null ? new StreamAttacher.Attach(circuit)
+                    : new StreamAttacher.HandBack());
+        }, Duration.ofSeconds(10), nanos -> attached.incrementAndGet());
         control.addListener(attacher);
         try {
             InetSocketAddress socks = instance.socksAddress().orElseThrow();
@@ -134,6 +131,7 @@ class CircuitBuildTestnetTest {
                 assertThat(seen.get(i).get(60, TimeUnit.SECONDS)).as("whoami's view of the exit")
                         .isEqualTo(exits.get(i).fingerprint());
             }
+            assertThat(attached).hasValue(exits.size());
         } finally {
             control.removeListener(attacher);
         }
@@ -185,6 +183,40 @@ class CircuitBuildTestnetTest {
         } finally {
             control.removeListener(builder);
             timer.shutdownNow();
+        }
+    }
+
+    /**
+     * A stream whose attacher never decides is closed at the decision timeout (tor answers the client with its
+     * TIMEOUT reply, 0x06), and one the attacher closes with EXITPOLICY gets 0x02: no stream waits for tor's own
+     * two-minute limit.
+     */
+    @Test
+    void undecidedStreamsAreClosedAtTheDecisionTimeoutAndClosedOnesAnswerAtOnce(TestNetwork net) throws Exception {
+        Torrc torrc = net.clientTorrc().set("__LeaveStreamsUnattached", 1);
+        instance = TorInstance.create(TorInstanceConfig.builder("circ-2", dir).extraTorrc(torrc).build());
+        instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
+        await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
+        TorControl control = instance.control().orElseThrow();
+        StreamAttachment attacher = new StreamAttachment(control, stream -> "never".equals(stream.socksUsername()
+                .orElse("")) ? new CompletableFuture<>()
+                : CompletableFuture.completedFuture(new StreamAttacher.Close(4, "test: policy")),
+                Duration.ofSeconds(2), nanos -> { });
+        control.addListener(attacher);
+        try {
+            InetSocketAddress socks = instance.socksAddress().orElseThrow();
+            int port = net.whoamiUrl().getPort();
+            long start = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> Socks5Client.connect(socks, "127.0.0.1", port, "never", "pw", 30_000))
+                    .hasMessage("SOCKS5 CONNECT failed with reply code 6");
+            long waited = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertThat(waited).as("closed at the 2 s decision timeout").isBetween(1_900L, 10_000L);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> Socks5Client.connect(socks, "127.0.0.1", port, "policy", "pw", 30_000))
+                    .hasMessage("SOCKS5 CONNECT failed with reply code 2");
+        } finally {
+            control.removeListener(attacher);
         }
     }
 }
