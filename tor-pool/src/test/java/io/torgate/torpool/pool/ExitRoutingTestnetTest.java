@@ -111,14 +111,7 @@ class ExitRoutingTestnetTest {
 
     @AfterAll
     void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (pool != null) {
-            List<Long> pids = pool.instances().stream().flatMap(i -> i.pid().stream().boxed()).toList();
-            pool.close();
-            assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
-        }
+        TestPools.close(gateway, pool);
         if (directory != null) {
             directory.close();
         }

@@ -73,14 +73,7 @@ class TorPoolRouterTestnetTest {
 
     @AfterAll
     void stopAll() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (pool != null) {
-            List<Long> pids = pool.instances().stream().flatMap(i -> i.pid().stream().boxed()).toList();
-            pool.close();
-            assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
-        }
+        TestPools.close(gateway, pool);
     }
 
     private Socket open(String user) throws Exception {
