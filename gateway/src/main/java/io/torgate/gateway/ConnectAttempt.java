@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -17,12 +18,19 @@ import org.slf4j.LoggerFactory;
  * upstream, let the route's observer admit the upstream connection (or reject it, and then route again), all
  * within the connect timeout. Runs on the client's event loop; the router may complete on any thread and is
  * brought back here. Exactly one outcome is reported, and a router that never completes is cut off by the
- * deadline.
+ * deadline. While a SOCKS5 upstream handles the CONNECT, the route may watch it ({@link TunnelObserver#watch}) and
+ * end the attempt early with a precise cause: tor, asked for a name its exit cannot resolve, would otherwise go on
+ * trying other circuits until its own timeouts.
  */
 final class ConnectAttempt {
 
     /** Routes tried per CONNECT when the observer keeps rejecting the upstream connection. */
     static final int MAX_ROUTES = 3;
+    /**
+     * How long a SOCKS5 failure reply waits for the route's watch ({@link TunnelObserver#watch}) to say why. Tor
+     * sends its STREAM event and its SOCKS reply together, but they reach us on different connections.
+     */
+    static final Duration EXPLAIN_GRACE = Duration.ofMillis(250);
 
     private static final Logger log = LoggerFactory.getLogger(ConnectAttempt.class);
 
@@ -44,6 +52,8 @@ final class ConnectAttempt {
     private Route route;
     private long routedNanos;
     private UpstreamDialer.Dial dial;
+    /** The route's watch on the upstream connection being dialled; null when there is none. */
+    private UpstreamWatch watch;
     /** Dialled, waiting for the observer's admission; closed if the attempt ends meanwhile. */
     private Channel admitting;
     private int routesTried;
@@ -125,17 +135,59 @@ final class ConnectAttempt {
         route = r;
         routedNanos = System.nanoTime();
         long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - routedNanos));
-        dial = gw.dialer().dial(r, request.destination(), loop, leftMillis, new UpstreamDialer.Callback() {
-            @Override
-            public void connected(Channel upstream) {
-                dialled(upstream);
-            }
+        try {
+            dial = gw.dialer().dial(r, request.destination(), loop, leftMillis, new UpstreamDialer.Callback() {
+                @Override
+                public void opened(Channel upstream) {
+                    watch(r, upstream);
+                }
 
-            @Override
-            public void failed(ConnectFailure failure, Throwable cause) {
-                dialFailed(failure, cause);
-            }
-        });
+                @Override
+                public void connected(Channel upstream) {
+                    dialled(upstream);
+                }
+
+                @Override
+                public void failed(ConnectFailure failure, Throwable cause) {
+                    dialFailed(failure, cause);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("Could not dial {} for a request of user {}", r, request.route().user(), e);
+            gw.listener().upstreamFailed(SocksReply.GENERAL_FAILURE);
+            r.observer().failed(SocksReply.GENERAL_FAILURE, e);
+            finish(ConnectFailure.internal("the gateway could not dial the upstream"));
+        }
+    }
+
+    /** Asks the route to watch the upstream connection while its CONNECT is on the way. */
+    private void watch(Route r, Channel upstream) {
+        stopWatch();
+        CompletionStage<UpstreamCause> stage;
+        try {
+            stage = r.observer().watch(localAddress(upstream));
+        } catch (RuntimeException e) {
+            log.warn("Route observer failed to watch an upstream connection", e);
+            return;
+        }
+        if (stage != null) {
+            watch = UpstreamWatch.start(loop, stage, cause -> {
+                if (!done && route == r && admitting == null) {
+                    // The upstream would only retry or time out: answer now and close it (which ends the dial,
+                    // whose failure then finds the attempt done; the dial may not even have returned yet).
+                    settleDialFailure(UpstreamFailures.cause(cause), new UpstreamCauseException(cause));
+                    upstream.close();
+                }
+            });
+        }
+    }
+
+    /** Ends the route's watch (the attempt ended, or a new upstream connection is being watched). */
+    private void stopWatch() {
+        if (watch != null) {
+            watch.stop();
+            watch = null;
+        }
     }
 
     private void dialled(Channel upstream) {
@@ -184,6 +236,7 @@ final class ConnectAttempt {
             gw.listener().upstreamRejected(retry.reason());
             if (routesTried < MAX_ROUTES) {
                 log.debug("Upstream {} rejected ({}: {}); routing again", r, retry.reason(), retry.getMessage());
+                stopWatch();
                 route = null;
                 askRouter();
                 return;
@@ -211,11 +264,31 @@ final class ConnectAttempt {
     private void accepted(Channel upstream) {
         done = true;
         deadline.cancel(false);
+        stopWatch();
         slotHeld = false; // handed over with the channel
         outcome.connected(route, upstream);
     }
 
     private void dialFailed(ConnectFailure failure, Throwable cause) {
+        if (done) {
+            return;
+        }
+        if (watch == null) {
+            settleDialFailure(failure, cause);
+            return;
+        }
+        // The watch may name the cause in a moment (it usually arrives with the reply): wait a little for it.
+        long leftNanos = deadlineNanos - System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(1);
+        watch.explain(Math.min(EXPLAIN_GRACE.toNanos(), leftNanos), known -> {
+            if (known == null) {
+                settleDialFailure(failure, cause);
+            } else {
+                settleDialFailure(UpstreamFailures.cause(known), new UpstreamCauseException(known));
+            }
+        });
+    }
+
+    private void settleDialFailure(ConnectFailure failure, Throwable cause) {
         if (done) {
             return;
         }
@@ -237,7 +310,9 @@ final class ConnectAttempt {
             gw.listener().routingRejected("timeout", SocksReply.TTL_EXPIRED);
             failure = ConnectFailure.timeout("choosing a route timed out");
         } else {
-            dial.cancel();
+            if (dial != null) {
+                dial.cancel();
+            }
             closeAdmitting();
             gw.listener().upstreamFailed(SocksReply.TTL_EXPIRED);
             route.observer().failed(SocksReply.TTL_EXPIRED, new TimeoutException("connect timed out"));
@@ -257,6 +332,7 @@ final class ConnectAttempt {
         if (deadline != null) {
             deadline.cancel(false);
         }
+        stopWatch();
         if (dial != null) {
             dial.cancel();
         }
@@ -279,8 +355,16 @@ final class ConnectAttempt {
         if (deadline != null) {
             deadline.cancel(false);
         }
+        stopWatch();
         releaseSlot();
         outcome.failed(failure);
+    }
+
+    /** The cause a route's watch gave, as the observer and the log hear it. */
+    static final class UpstreamCauseException extends Exception {
+        UpstreamCauseException(UpstreamCause cause) {
+            super(UpstreamFailures.cause(cause).detail(), null, false, false);
+        }
     }
 
     private void releaseSlot() {

@@ -2,8 +2,11 @@ package io.torgate.gateway;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sits on the client channel while its CONNECT is being routed and dialled: holds any bytes the client sends
@@ -14,6 +17,8 @@ import java.net.SocketAddress;
  */
 final class ConnectingHandler extends HoldInbound implements ConnectAttempt.Outcome {
 
+    private static final Logger log = LoggerFactory.getLogger(ConnectingHandler.class);
+
     static final String NAME = "connecting";
 
     private final GatewayContext gw;
@@ -21,6 +26,8 @@ final class ConnectingHandler extends HoldInbound implements ConnectAttempt.Outc
     private final FrontDoor frontDoor;
     private ChannelHandlerContext ctx;
     private ConnectAttempt attempt;
+    /** The front door has written its reply (success or failure). */
+    private boolean answered;
 
     ConnectingHandler(GatewayContext gw, ConnectRequest request, FrontDoor frontDoor) {
         this.gw = gw;
@@ -47,14 +54,33 @@ final class ConnectingHandler extends HoldInbound implements ConnectAttempt.Outc
         super.channelInactive(ctx);
     }
 
+    /**
+     * A reset or other I/O error is the client leaving: the attempt is dropped as the channel closes. Anything
+     * else is a bug of ours, and the client still gets an answer (every HTTP CONNECT ends with a status line).
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException || answered) {
+            super.exceptionCaught(ctx, cause);
+            return;
+        }
+        log.warn("A connect of user {} failed inside the gateway", request.route().user(), cause);
+        if (attempt != null) {
+            attempt.cancel();
+        }
+        failed(ConnectFailure.internal("the gateway failed while connecting"));
+    }
+
     @Override
     public void failed(ConnectFailure failure) {
+        answered = true;
         releaseHeld();
         frontDoor.failed(ctx, failure);
     }
 
     @Override
     public void connected(Route route, Channel upstream) {
+        answered = true;
         Channel client = ctx.channel();
         frontDoor.succeeded(ctx, bound(upstream.localAddress()));
 

@@ -23,6 +23,23 @@ public interface TunnelObserver {
         return CompletableFuture.completedStage(null);
     }
 
+    /**
+     * The upstream connection is open and its CONNECT on the way. A router that learns why this connection
+     * cannot succeed sooner or more precisely than the SOCKS5 reply would tell (for tor: an exit's resolve
+     * failure, reported on the control port while tor itself would go on retrying the stream on other
+     * circuits) completes the stage with that cause: the gateway then closes the upstream and answers the client
+     * at once, as {@link UpstreamFailures#cause} says. A SOCKS5 failure reply that arrives first waits up to
+     * {@link ConnectAttempt#EXPLAIN_GRACE} for the stage, so the answer names the cause either way; completing
+     * with null says nothing. The gateway cancels the stage's future once it stops listening (the attempt ended),
+     * so a router can drop what it kept for it. Must not block; may complete on any thread.
+     *
+     * @param upstreamLocal the gateway's end of the upstream connection (for tor: the stream's source address)
+     * @return the cause to come, or null (the default) when this router has nothing to watch
+     */
+    default CompletionStage<UpstreamCause> watch(InetSocketAddress upstreamLocal) {
+        return null;
+    }
+
     /** The upstream accepted the CONNECT; the relay starts. */
     default void established(Tunnel tunnel) { }
 

@@ -48,6 +48,12 @@ final class UpstreamDialer {
 
     /** Hears how a dial ended; called on the dial's event loop, at most once. */
     interface Callback {
+        /**
+         * The TCP connection to the SOCKS5 upstream is up and the handshake under way (not called for direct
+         * dials); may come again if the dial starts over on a new connection.
+         */
+        default void opened(Channel upstream) { }
+
         void connected(Channel upstream);
 
         void failed(ConnectFailure failure, Throwable cause);
@@ -67,6 +73,12 @@ final class UpstreamDialer {
             finished = true;
             if (channel != null) {
                 channel.close();
+            }
+        }
+
+        private void opened(Channel ch) {
+            if (!finished) {
+                callback.opened(ch);
             }
         }
 
@@ -202,6 +214,8 @@ final class UpstreamDialer {
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 dial.fail(UpstreamFailures.proxyUnreachable(f.cause()), f.cause());
+            } else {
+                dial.opened(connect.channel());
             }
         });
     }
@@ -228,6 +242,8 @@ final class UpstreamDialer {
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 dial.fail(UpstreamFailures.proxyUnreachable(f.cause()), f.cause());
+            } else {
+                dial.opened(connect.channel());
             }
         });
         proxy.connectFuture().addListener(f -> {

@@ -70,6 +70,17 @@ final class UpstreamFailures {
         return ConnectFailure.internal("the upstream proxy handshake failed");
     }
 
+    /** What the router learned about a failing upstream connection ({@link TunnelObserver#watch}). */
+    static ConnectFailure cause(UpstreamCause cause) {
+        switch (cause) {
+            case DNS_ERROR:
+                return ConnectFailure.of(SocksReply.HOST_UNREACHABLE, "dns_error",
+                        "the destination host name could not be resolved (the exit's resolver found no address)");
+            default:
+                throw new IllegalArgumentException("no answer for " + cause);
+        }
+    }
+
     /** A router's refusal, as the client is told: its reply, and its detail (which is safe to show). */
     static ConnectFailure refused(RoutingException refusal) {
         return ConnectFailure.of(refusal.reply(), proxyStatusError(refusal.reply()), refusal.detail());

@@ -66,6 +66,30 @@ class HttpFrontDoorEmbeddedTest {
         assertThat(routed.get(0).protocol()).isEqualTo(ConnectRequest.Protocol.HTTP_CONNECT);
     }
 
+    /** A CONNECT whose route never comes: the channel stays in its connecting state. */
+    private void openConnecting() {
+        channel = EmbeddedFrontDoor.channel(GatewayConfig.builder().router(request -> new CompletableFuture<>())
+                .listener(listener).build());
+        feed(channel, connect("example.org:443", null));
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(replyText(channel)).isEmpty();
+    }
+
+    @Test
+    void aFailureInsideTheGatewayWhileConnectingStillEndsWithAStatusLine() {
+        openConnecting();
+        channel.pipeline().fireExceptionCaught(new IllegalStateException("a bug"));
+        assertThat(answer()).startsWith("HTTP/1.1 502 Bad Gateway\r\n")
+                .contains("Proxy-Status: torgate; error=proxy_internal_error").doesNotContain("a bug");
+    }
+
+    @Test
+    void aResetWhileConnectingIsTheClientLeaving() {
+        openConnecting();
+        channel.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+        assertThat(answer()).isEmpty();
+    }
+
     @Test
     void missingCredentialsGet407() {
         open(TestUsers.of("alice", "pw"));

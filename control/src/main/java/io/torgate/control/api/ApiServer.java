@@ -1,19 +1,20 @@
 package io.torgate.control.api;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.BindException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,38 +23,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control API: the JDK's {@link HttpServer} on its own small thread pool (never a Netty event loop), JSON in
- * and out. Checks the bearer token on every request when one is configured, resolves the route (404 / 405 with
- * Allow), and turns every failure into {@code {"error": CODE, "detail": TEXT}}. Logs method, path and status at
- * debug; never headers, so never the token.
+ * The control API: HTTP/1.1 on one Netty event loop of its own (never one of the gateway's), JSON in and out,
+ * endpoints run on the API's own small thread pool. torgate reads the request line itself ({@link ApiConnection},
+ * {@link RequestTarget}) rather than through the JDK's HttpServer, which routes a request, and answers some
+ * targets ({@code //status}: "No context found", 404) before any handler, hence before any token check, could
+ * see it. Here the bearer token, when one is configured, is checked on every request before its target is
+ * parsed ({@link ApiDispatcher}). Logs method, path and status at debug; never headers, so never the token.
  */
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     /** Request bodies are small JSON objects; anything larger is refused before it is read. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+    /** A request must arrive in full within this; a client that trickles it, or idles, is disconnected. */
+    static final Duration REQUEST_TIME = Duration.ofSeconds(30);
+    private static final int MAX_INITIAL_LINE = 8192;
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
 
-    static {
-        // A client that trickles its request must not hold an API thread forever (read when the JDK server loads).
-        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-            System.setProperty("sun.net.httpserver.maxReqTime", "30");
-        }
-    }
-
-    private final HttpServer server;
+    private final EventLoopGroup io;
     private final ExecutorService executor;
-    private final Routes routes;
-    private final BearerToken token;
+    private final ApiDispatcher dispatcher;
     private final MeterRegistry registry;
-    private final InetSocketAddress address;
+    private final Duration requestTime;
+    private Channel serverChannel;
+    private InetSocketAddress address;
 
-    private ApiServer(HttpServer server, ExecutorService executor, Routes routes, BearerToken token, MeterRegistry registry) {
-        this.server = server;
+    private ApiServer(EventLoopGroup io, ExecutorService executor, ApiDispatcher dispatcher, MeterRegistry registry,
+            Duration requestTime) {
+        this.io = io;
         this.executor = executor;
-        this.routes = routes;
-        this.token = token;
+        this.dispatcher = dispatcher;
         this.registry = registry;
-        this.address = server.getAddress();
+        this.requestTime = requestTime;
     }
 
     /**
@@ -63,27 +64,45 @@ public final class ApiServer implements AutoCloseable {
      * @throws ApiStartException for an unsafe configuration (config error) or a bind failure
      */
     public static ApiServer start(ApiConfig config, Routes routes, MeterRegistry registry) throws ApiStartException {
+        return start(config, routes, registry, REQUEST_TIME);
+    }
+
+    /** With another request time than {@link #REQUEST_TIME} (tests). */
+    static ApiServer start(ApiConfig config, Routes routes, MeterRegistry registry, Duration requestTime)
+            throws ApiStartException {
         config.checkSafe();
-        HttpServer http;
-        try {
-            http = HttpServer.create(config.listen(), 64);
-        } catch (BindException e) {
-            throw new ApiStartException("cannot serve the API on " + ApiConfig.hostPort(config.listen()) + ": "
-                    + e.getMessage(), false, e);
-        } catch (IOException e) {
-            throw new ApiStartException("cannot serve the API on " + ApiConfig.hostPort(config.listen()) + ": "
-                    + e.getMessage(), false, e);
-        }
         AtomicInteger n = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(config.threads(), r -> {
             Thread t = new Thread(r, "torgate-api-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        ApiServer api = new ApiServer(http, executor, routes, config.token().map(BearerToken::new).orElse(null), registry);
-        http.createContext("/", api::handle);
-        http.setExecutor(executor);
-        http.start();
+        EventLoopGroup io = new NioEventLoopGroup(1, new DefaultThreadFactory("torgate-api-io", true));
+        ApiServer api = new ApiServer(io, executor, new ApiDispatcher(routes,
+                config.token().map(BearerToken::new).orElse(null)), registry, requestTime);
+        ChannelFuture bind = new ServerBootstrap()
+                .group(io)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 64)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192),
+                                new FlowControlHandler(), new ApiConnection(api));
+                    }
+                })
+                .bind(config.listen())
+                .awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            api.stopThreads();
+            Throwable e = bind.cause();
+            throw new ApiStartException("cannot serve the API on " + ApiConfig.hostPort(config.listen()) + ": "
+                    + e.getMessage(), false, e);
+        }
+        api.serverChannel = bind.channel();
+        api.address = (InetSocketAddress) bind.channel().localAddress();
         log.info("control API on http://{} ({})", ApiConfig.hostPort(api.address),
                 config.token().isPresent() ? "bearer token required" : "no token: loopback only");
         return api;
@@ -93,121 +112,58 @@ public final class ApiServer implements AutoCloseable {
         return address;
     }
 
-    private void handle(HttpExchange exchange) {
-        long t0 = System.nanoTime();
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getPath();
-        String endpoint = "unmatched";
-        ApiResponse response;
-        Map<String, String> headers = new LinkedHashMap<>();
-        try {
-            if (token != null) {
-                token.check(exchange.getRequestHeaders().getFirst("Authorization"));
-            }
-            Routes.Match match = routes.resolve(method, segments(path), path);
-            endpoint = match.route().method() + " " + match.route().pattern();
-            byte[] body = readBody(exchange);
-            response = match.route().handler().handle(new ApiRequest(method, path, match.params(),
-                    ApiRequest.parseQuery(exchange.getRequestURI().getRawQuery()), body));
-        } catch (ApiException e) {
-            response = error(e.status(), e.code(), e.detail());
-            headers.putAll(e.headers());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            response = error(503, "unavailable", "the API is shutting down");
-        } catch (Exception | Error e) {
-            log.warn("API {} {} failed", method, endpoint, e);
-            response = error(500, "internal_error", "the request failed inside torgate (" + e.getClass().getSimpleName()
-                    + "); see torgate's log");
-        }
-        write(exchange, response, headers);
-        count(endpoint, response.status());
-        if (log.isDebugEnabled()) {
-            log.debug("API {} {} -> {} in {} ms", method, path, response.status(), (System.nanoTime() - t0) / 1_000_000);
-        }
+    ApiDispatcher dispatcher() {
+        return dispatcher;
     }
 
-    static ApiResponse error(int status, String code, String detail) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("error", code);
-        body.put("detail", detail);
-        return ApiResponse.json(status, body);
+    ExecutorService executor() {
+        return executor;
     }
 
-    private static List<String> segments(String path) {
-        List<String> out = new ArrayList<>();
-        for (String s : path.split("/")) {
-            if (!s.isEmpty()) {
-                out.add(s);
-            }
-        }
-        return out;
+    Duration requestTime() {
+        return requestTime;
     }
 
-    private static byte[] readBody(HttpExchange exchange) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
-                    throw tooLarge();
-                }
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("bad_request", "Content-Length '" + declared + "' is not a number");
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
-            }
-            return body;
-        }
-    }
-
-    private static ApiException tooLarge() {
-        return new ApiException(413, "body_too_large", "request bodies are at most " + MAX_BODY_BYTES + " bytes");
-    }
-
-    private static void write(HttpExchange exchange, ApiResponse response, Map<String, String> headers) {
-        try {
-            byte[] bytes = response.isJson() ? Json.write(response.json())
-                    : response.text().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", response.isJson()
-                    ? "application/json; charset=utf-8" : response.contentType());
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        } catch (IOException e) {
-            log.debug("API client went away before the answer was written: {}", e.toString());
-        } finally {
-            exchange.close();
-        }
-    }
-
-    private void count(String endpoint, int status) {
+    /**
+     * Counts and logs one answered request. The target is the client's text: its path is printed escaped and cut
+     * short, its query not at all.
+     */
+    void answered(String method, String target, ApiDispatcher.Answer answer, long startNanos) {
         if (registry != null) {
             Counter.builder("torgate.api.requests")
                     .description("Control API requests, by endpoint pattern and HTTP status")
-                    .tag("endpoint", endpoint)
-                    .tag("status", Integer.toString(status))
+                    .tag("endpoint", answer.endpoint())
+                    .tag("status", Integer.toString(answer.status()))
                     .register(registry)
                     .increment();
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("API {} {} -> {} in {} ms", RequestTarget.printable(method),
+                    RequestTarget.printable(target.split("\\?", 2)[0]),
+                    answer.status(), (System.nanoTime() - startNanos) / 1_000_000);
         }
     }
 
     /** Stops listening, lets answers in progress finish for up to a second, and ends the API threads. */
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdownNow();
+        serverChannel.close().awaitUninterruptibly();
+        executor.shutdown();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+                executor.awaitTermination(4, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // Quiet period 0: answers handed to the loop before this are written, then every connection closes.
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("control API on http://{} stopped", ApiConfig.hostPort(address));
+    }
+
+    private void stopThreads() {
+        executor.shutdownNow();
+        io.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

@@ -18,7 +18,8 @@ import java.util.OptionalInt;
  * @param sourceAddress the SOCKS client's address ({@code SOURCE_ADDR}), e.g. {@code 127.0.0.1:45678}
  * @param purpose       e.g. USER, DIR_FETCH; empty when tor did not say
  * @param socksUsername the isolation username, if any
- * @param reason        why it FAILED or CLOSED, if given
+ * @param reason        why it FAILED, CLOSED or was DETACHED, if given ({@code END} when the exit ended it)
+ * @param remoteReason  the exit's own reason when {@code reason} is {@code END}, e.g. {@code RESOLVEFAILED}
  */
 public record StreamEvent(
         String id,
@@ -28,7 +29,8 @@ public record StreamEvent(
         Optional<String> sourceAddress,
         String purpose,
         Optional<String> socksUsername,
-        Optional<String> reason) {
+        Optional<String> reason,
+        Optional<String> remoteReason) {
 
     public enum Status { NEW, NEWRESOLVE, REMAP, SENTCONNECT, SENTRESOLVE, SUCCEEDED, FAILED, CLOSED, DETACHED,
         CONTROLLER_WAIT, XOFF_SENT, XOFF_RECV, XON_SENT, XON_RECV, UNKNOWN;
@@ -51,6 +53,7 @@ public record StreamEvent(
         Objects.requireNonNull(purpose, "purpose");
         Objects.requireNonNull(socksUsername, "socksUsername");
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(remoteReason, "remoteReason");
     }
 
     /**
@@ -65,7 +68,7 @@ public record StreamEvent(
         }
         return new StreamEvent(l.args().get(0), Status.of(l.args().get(1)), l.args().get(2), l.args().get(3),
                 l.keyword("SOURCE_ADDR"), l.keyword("PURPOSE").orElse(""), l.keyword("SOCKS_USERNAME"),
-                l.keyword("REASON"));
+                l.keyword("REASON"), l.keyword("REMOTE_REASON"));
     }
 
     /** The port of {@code SOURCE_ADDR}: the local port of the SOCKS client's socket. */
@@ -91,6 +94,7 @@ public record StreamEvent(
     public String toString() {
         return "StreamEvent[id=" + id + ", status=" + status + ", circuit=" + circuitId
                 + ", source=" + sourceAddress.orElse("?") + ", purpose=" + purpose
-                + reason.map(r -> ", reason=" + r).orElse("") + "]";
+                + reason.map(r -> ", reason=" + r).orElse("")
+                + remoteReason.map(r -> ", remoteReason=" + r).orElse("") + "]";
     }
 }

@@ -22,6 +22,10 @@ import java.util.function.LongSupplier;
  * the same port from answering. Streams tor never saw (wrong instance, wrong port) never complete: callers
  * put a timeout on the future, which also removes its waiter.
  * <p>
+ * It also answers "what did an exit say when it ended an attempt of that stream" ({@link #remoteEndFor}): tor
+ * retries a stream whose exit could not resolve its name on other circuits (DETACHED, {@code REMOTE_REASON=
+ * RESOLVEFAILED}), and answers the SOCKS client only when it gives up.
+ * <p>
  * Thread-safe: events arrive on the control reader thread, questions from anywhere. Futures complete
  * outside the lock, on the reader thread.
  */
@@ -39,7 +43,8 @@ public final class StreamTracker implements ControlEventListener {
             return size() > ENDED_REMEMBERED;
         }
     };
-    private final Map<Integer, List<Waiter>> waiters = new HashMap<>();
+    private final Map<Integer, List<Waiter<StreamExit>>> waiters = new HashMap<>();
+    private final Map<Integer, List<Waiter<Optional<String>>>> endWaiters = new HashMap<>();
     /** Tor names SOURCE_ADDR only on a stream's NEW event; later events are tied to the port by stream id. */
     private final Map<String, Integer> portById = new HashMap<>();
 
@@ -58,6 +63,8 @@ public final class StreamTracker implements ControlEventListener {
         final long firstSeenNanos;
         StreamExit succeeded;
         String failure;
+        /** The first reason an exit gave for ending an attempt of this stream (REMOTE_REASON). */
+        String remoteEnd;
 
         Stream(String id, long firstSeenNanos) {
             this.id = id;
@@ -67,9 +74,14 @@ public final class StreamTracker implements ControlEventListener {
         boolean settled() {
             return succeeded != null || failure != null;
         }
+
+        /** Whether {@link #remoteEndFor} has its answer: an exit's reason, or an end without one. */
+        boolean endKnown() {
+            return remoteEnd != null || settled();
+        }
     }
 
-    private record Waiter(long notBeforeNanos, CompletableFuture<StreamExit> future) { }
+    private record Waiter<T>(long notBeforeNanos, CompletableFuture<T> future) { }
 
     /** Like {@link #exitFor(int, long)} accepting the latest stream from that port, however old. */
     public CompletableFuture<StreamExit> exitFor(int sourcePort) {
@@ -86,15 +98,41 @@ public final class StreamTracker implements ControlEventListener {
         synchronized (this) {
             Stream s = candidate(sourcePort, notBeforeNanos);
             if (s == null || !s.settled()) {
-                Waiter w = new Waiter(notBeforeNanos, f);
-                waiters.computeIfAbsent(sourcePort, p -> new ArrayList<>()).add(w);
-                f.whenComplete((v, e) -> removeWaiter(sourcePort, w));
-                return f;
+                return await(waiters, sourcePort, new Waiter<>(notBeforeNanos, f));
             }
             settle(f, s);
         }
         return f;
     }
+
+    /**
+     * Completes with the reason the exit gave ({@code REMOTE_REASON}, e.g. {@code RESOLVEFAILED}) the first time
+     * an attempt of the stream from {@code sourcePort} (first seen no earlier than {@code notBeforeNanos}) ends
+     * at its exit, even while tor retries it on another circuit; completes empty once the stream succeeded or
+     * ended without one. A stream tor never reports never completes: cancel the future (or time it out), which
+     * drops its waiter.
+     */
+    public CompletableFuture<Optional<String>> remoteEndFor(int sourcePort, long notBeforeNanos) {
+        CompletableFuture<Optional<String>> f = new CompletableFuture<>();
+        Optional<String> known;
+        synchronized (this) {
+            Stream s = candidate(sourcePort, notBeforeNanos);
+            if (s == null || !s.endKnown()) {
+                return await(endWaiters, sourcePort, new Waiter<>(notBeforeNanos, f));
+            }
+            known = Optional.ofNullable(s.remoteEnd);
+        }
+        f.complete(known);
+        return f;
+    }
+
+    /** Under the lock: parks a waiter until its stream settles; completing the future any other way drops it. */
+    private <T> CompletableFuture<T> await(Map<Integer, List<Waiter<T>>> map, int port, Waiter<T> w) {
+        map.computeIfAbsent(port, p -> new ArrayList<>()).add(w);
+        w.future().whenComplete((v, e) -> removeWaiter(map, port, w));
+        return w.future();
+    }
+
 
     /** The newest stream from that port that is recent enough: the open one, else the last ended one. */
     private Stream candidate(int port, long notBeforeNanos) {
@@ -110,14 +148,34 @@ public final class StreamTracker implements ControlEventListener {
         return notBeforeNanos == Long.MIN_VALUE || s.firstSeenNanos - notBeforeNanos >= 0;
     }
 
-    private synchronized void removeWaiter(int port, Waiter w) {
-        List<Waiter> list = waiters.get(port);
+    private synchronized <T> void removeWaiter(Map<Integer, List<Waiter<T>>> map, int port, Waiter<T> w) {
+        List<Waiter<T>> list = map.get(port);
         if (list != null) {
             list.remove(w);
             if (list.isEmpty()) {
-                waiters.remove(port);
+                map.remove(port);
             }
         }
+    }
+
+    /** Under the lock: takes the waiters of this port that the stream answers. */
+    private static <T> List<CompletableFuture<T>> take(Map<Integer, List<Waiter<T>>> map, int port, Stream s) {
+        List<CompletableFuture<T>> out = new ArrayList<>();
+        List<Waiter<T>> list = map.get(port);
+        if (list == null) {
+            return out;
+        }
+        for (Iterator<Waiter<T>> it = list.iterator(); it.hasNext(); ) {
+            Waiter<T> w = it.next();
+            if (recentEnough(s, w.notBeforeNanos())) {
+                out.add(w.future());
+                it.remove();
+            }
+        }
+        if (list.isEmpty()) {
+            map.remove(port);
+        }
+        return out;
     }
 
     private static void settle(CompletableFuture<StreamExit> f, Stream s) {
@@ -130,7 +188,9 @@ public final class StreamTracker implements ControlEventListener {
 
     @Override
     public void onStream(StreamEvent event) {
-        List<CompletableFuture<StreamExit>> toComplete = new ArrayList<>();
+        List<CompletableFuture<StreamExit>> toComplete = List.of();
+        List<CompletableFuture<Optional<String>>> endsToComplete = List.of();
+        Optional<String> remoteEnd = Optional.empty();
         Stream settledNow = null;
         synchronized (this) {
             OptionalInt port = event.sourcePort();
@@ -148,6 +208,11 @@ public final class StreamTracker implements ControlEventListener {
                 }
                 s = new Stream(event.id(), nanoClock.getAsLong());
                 openByPort.put(p, s);
+            }
+            boolean endWasKnown = s.endKnown();
+            if (s.remoteEnd == null && event.remoteReason().isPresent() && (event.status() == StreamEvent.Status.DETACHED
+                    || event.status() == StreamEvent.Status.FAILED || event.status() == StreamEvent.Status.CLOSED)) {
+                s.remoteEnd = event.remoteReason().get();
             }
             switch (event.status()) {
                 case SUCCEEDED -> {
@@ -172,23 +237,18 @@ public final class StreamTracker implements ControlEventListener {
                 default -> { }
             }
             if (settledNow != null) {
-                List<Waiter> list = waiters.get(p);
-                if (list != null) {
-                    for (Iterator<Waiter> it = list.iterator(); it.hasNext(); ) {
-                        Waiter w = it.next();
-                        if (recentEnough(settledNow, w.notBeforeNanos)) {
-                            toComplete.add(w.future);
-                            it.remove();
-                        }
-                    }
-                    if (list.isEmpty()) {
-                        waiters.remove(p);
-                    }
-                }
+                toComplete = take(waiters, p, settledNow);
+            }
+            if (!endWasKnown && s.endKnown()) {
+                endsToComplete = take(endWaiters, p, s);
+                remoteEnd = Optional.ofNullable(s.remoteEnd);
             }
         }
         for (CompletableFuture<StreamExit> f : toComplete) {
             settle(f, settledNow);
+        }
+        for (CompletableFuture<Optional<String>> f : endsToComplete) {
+            f.complete(remoteEnd);
         }
     }
 
@@ -206,10 +266,12 @@ public final class StreamTracker implements ControlEventListener {
 
     /** Forgets everything and fails every waiter (tor restarted: its streams are gone). */
     public void reset(String why) {
-        List<CompletableFuture<StreamExit>> toFail = new ArrayList<>();
+        List<CompletableFuture<?>> toFail = new ArrayList<>();
         synchronized (this) {
-            waiters.values().forEach(list -> list.forEach(w -> toFail.add(w.future)));
+            waiters.values().forEach(list -> list.forEach(w -> toFail.add(w.future())));
             waiters.clear();
+            endWaiters.values().forEach(list -> list.forEach(w -> toFail.add(w.future())));
+            endWaiters.clear();
             openByPort.clear();
             endedByPort.clear();
             portById.clear();

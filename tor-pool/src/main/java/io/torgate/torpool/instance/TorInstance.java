@@ -243,6 +243,11 @@ public final class TorInstance implements AutoCloseable {
         return streams.exitFor(sourcePort, notBeforeNanos);
     }
 
+    /** What an exit said when it ended an attempt of the stream from this local port; see {@link StreamTracker}. */
+    public CompletableFuture<Optional<String>> remoteEndFor(int sourcePort, long notBeforeNanos) {
+        return streams.remoteEndFor(sourcePort, notBeforeNanos);
+    }
+
     /** A rate-limited NEWNYM (see {@link TorControl#newnym()}); fails if no control connection is open. */
     public CompletableFuture<Instant> newnym() {
         return control().map(TorControl::newnym).orElseGet(() -> CompletableFuture.failedFuture(

@@ -8,6 +8,7 @@ import io.torgate.gateway.Router;
 import io.torgate.gateway.SocksReply;
 import io.torgate.gateway.Tunnel;
 import io.torgate.gateway.TunnelObserver;
+import io.torgate.gateway.UpstreamCause;
 import io.torgate.torpool.control.StreamExit;
 import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.instance.InstanceState;
@@ -61,6 +62,11 @@ public final class TorPoolRouter implements Router {
 
     /** How long to wait for a tunnel's STREAM SUCCEEDED event before giving up on naming its exit. */
     static final Duration EXIT_LEARNING_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * The gateway cancels its watch of a connection when the attempt ends (within its connect timeout); this
+     * only bounds a watch nobody cancelled, so it never leaves a waiter in the stream tracker for good.
+     */
+    static final Duration WATCH_LIMIT = Duration.ofMinutes(10);
 
     private final TorPool pool;
     private final IsolationCredentials isolation;
@@ -202,6 +208,24 @@ public final class TorPoolRouter implements Router {
                 return instance.control().get().closeCircuit(a.closeCircuit())
                         .handle((v, closeError) -> { throw retry; });
             });
+        }
+
+        /**
+         * Watches tor's STREAM events for this connection: the first time an exit says it could not resolve the
+         * name, the gateway answers the client at once ({@link ExitVerdict}) instead of waiting for tor to try
+         * other exits.
+         */
+        @Override
+        public CompletionStage<UpstreamCause> watch(InetSocketAddress upstreamLocal) {
+            if (upstreamLocal == null) {
+                return null;
+            }
+            CompletableFuture<Optional<String>> end = routed.slot().instance
+                    .remoteEndFor(upstreamLocal.getPort(), routedAtNanos)
+                    .orTimeout(WATCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<UpstreamCause> cause = end.thenApply(r -> r.flatMap(ExitVerdict::of).orElse(null));
+            cause.whenComplete((v, e) -> end.cancel(false)); // the gateway's cancel reaches the tracker's waiter
+            return cause;
         }
 
         @Override

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * Onionoo-style directory of the relays. Keys and ports persist in the state directory so later runs start in
  * seconds. Tor clients join with {@link #clientTorrc()}.
  *
- * <p>Only the exit relays allow exit traffic, so a test knows the complete set of possible exits.
+ * <p>Only the exit relays allow exit traffic, so a test knows the complete set of possible exits. The exits'
+ * resolver knows no names ({@link NxDomainResolver}): destinations are IP addresses, and a name fails to resolve
+ * at once, as a name that does not exist does on the real network.
  */
 public final class TestNetwork implements AutoCloseable {
 
@@ -65,13 +67,16 @@ public final class TestNetwork implements AutoCloseable {
     private volatile Instant startedAt;
     /** The last start or stop of any relay: the Onionoo document's age. */
     private volatile Instant changedAt;
+    /** The relays' DNS server; lives as long as the network, relays restarted later included. */
+    private final NxDomainResolver resolver;
     private volatile WhoamiServer whoami;
     private volatile OnionooServer onionoo;
     private volatile boolean closed;
 
     private TestNetwork(Options options, StateDirLock lock, TorBinary tor, NetworkLayout layout,
-                        RelayTorrcs.Context context) {
+                        RelayTorrcs.Context context, NxDomainResolver resolver) {
         this.options = options;
+        this.resolver = resolver;
         this.lock = lock;
         this.tor = tor;
         this.stateDir = options.stateDir();
@@ -141,6 +146,7 @@ public final class TestNetwork implements AutoCloseable {
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
         boolean prepared = false;
+        NxDomainResolver resolver = null;
         try {
             TorBinary tor = TorBinary.locate(options.torPath());
             RelayKeys keys = new RelayKeys(tor);
@@ -156,8 +162,9 @@ public final class TestNetwork implements AutoCloseable {
             if (missing > 0) {
                 options.progress().accept("keys ready in " + millis(t0) + " ms");
             }
-            RelayTorrcs.Context ctx = writeSharedFiles(stateDir, layout);
-            TestNetwork net = new TestNetwork(options, lock, tor, layout, ctx);
+            resolver = NxDomainResolver.start();
+            RelayTorrcs.Context ctx = writeSharedFiles(stateDir, layout, resolver.port());
+            TestNetwork net = new TestNetwork(options, lock, tor, layout, ctx, resolver);
             prepared = true;
             return net;
         } catch (TorNotFoundException e) {
@@ -171,15 +178,20 @@ public final class TestNetwork implements AutoCloseable {
             pool.shutdownNow();
             if (!prepared) {
                 lock.close();
+                if (resolver != null) {
+                    resolver.close();
+                }
             }
         }
     }
 
-    private static RelayTorrcs.Context writeSharedFiles(Path stateDir, NetworkLayout layout) throws IOException {
+    private static RelayTorrcs.Context writeSharedFiles(Path stateDir, NetworkLayout layout, int dnsPort)
+            throws IOException {
         Path geoip = stateDir.resolve("geoip-empty");
         Files.writeString(geoip, "");
         Path resolv = stateDir.resolve("resolv.conf");
-        Files.writeString(resolv, "nameserver 127.0.0.1\n");
+        // Tor's resolv.conf parser (libevent's) takes a port after the address.
+        Files.writeString(resolv, "nameserver 127.0.0.1:" + dnsPort + "\n");
         Path bw = stateDir.resolve("bandwidths");
         long now = Instant.now().getEpochSecond();
         Files.writeString(bw, RelayTorrcs.bandwidthFile(layout, now));
@@ -599,6 +611,7 @@ public final class TestNetwork implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException e) {
             // the JVM is already shutting down (or the hook was never added): nothing to remove
         }
+        resolver.close();
         lock.close();
         List<Long> survivors = started.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
         if (!survivors.isEmpty()) {

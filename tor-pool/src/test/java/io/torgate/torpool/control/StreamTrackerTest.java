@@ -142,4 +142,63 @@ class StreamTrackerTest {
         stream("5 NEW 0 57.131.31.124.$9825D849919114B8E9005C5D093B95F912511A88.exit:9100 PURPOSE=DIR_FETCH");
         assertThat(streams.openStreams()).isZero();
     }
+
+    /** Real tor 0.4.9 lines of a name the exit could not resolve: tor retries it twice, then gives up. */
+    private static final String BAD = " bad2-6981.invalid:80";
+    private static final String ISO = " SOCKS_USERNAME=\"tg-5fe-g0\" SOCKS_PASSWORD=\"torgate\" CLIENT_PROTOCOL=SOCKS5"
+            + " NYM_EPOCH=0 SESSION_GROUP=-4 ISO_FIELDS=SOCKS_USERNAME,SOCKS_PASSWORD,CLIENTADDR,SESSION_GROUP,NYM_EPOCH";
+
+    @Test
+    void theFirstResolveFailureAnExitReportsAnswersWhileTorStillRetries() throws Exception {
+        CompletableFuture<java.util.Optional<String>> end = streams.remoteEndFor(60880, 0);
+        CompletableFuture<StreamExit> exit = streams.exitFor(60880, 0);
+        stream("89 NEW 0" + BAD + " SOURCE_ADDR=127.0.0.1:60880 PURPOSE=USER" + ISO);
+        stream("89 SENTCONNECT 22" + BAD + ISO);
+        assertThat(end).isNotDone();
+        stream("89 DETACHED 22" + BAD + " REASON=END REMOTE_REASON=RESOLVEFAILED" + ISO);
+        assertThat(end.get(1, java.util.concurrent.TimeUnit.SECONDS)).contains("RESOLVEFAILED");
+        assertThat(exit).as("tor has not given up yet").isNotDone();
+        stream("89 SENTCONNECT 31" + BAD + ISO);
+        stream("89 FAILED 30" + BAD + " REASON=END REMOTE_REASON=RESOLVEFAILED" + ISO);
+        assertThat(exit).isCompletedExceptionally();
+        stream("89 CLOSED 30" + BAD + " REASON=END REMOTE_REASON=RESOLVEFAILED" + ISO);
+        // Asked afterwards, the answer is the first reason the stream got.
+        assertThat(streams.remoteEndFor(60880, 0).get()).contains("RESOLVEFAILED");
+    }
+
+    @Test
+    void aStreamThatSucceedsOrEndsWithoutAnExitsReasonAnswersEmpty() throws Exception {
+        CompletableFuture<java.util.Optional<String>> ok = streams.remoteEndFor(40010, 0);
+        stream("50 NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:40010 PURPOSE=USER");
+        stream("50 DETACHED 3 127.0.0.1:80 REASON=TIMEOUT");
+        assertThat(ok).as("a local timeout is tor's, not the exit's").isNotDone();
+        stream("50 SUCCEEDED 4 127.0.0.1:80");
+        assertThat(ok.get()).isEmpty();
+
+        CompletableFuture<java.util.Optional<String>> failed = streams.remoteEndFor(40011, 0);
+        stream("51 NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:40011 PURPOSE=USER");
+        stream("51 FAILED 0 127.0.0.1:80 REASON=TIMEOUT");
+        assertThat(failed.get()).isEmpty();
+    }
+
+    @Test
+    void aCancelledEndWaiterIsDroppedAndAnOlderStreamOnThePortDoesNotAnswer() {
+        stream("60 NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:40012 PURPOSE=USER");
+        stream("60 FAILED 0 127.0.0.1:80 REASON=END REMOTE_REASON=RESOLVEFAILED");
+        stream("60 CLOSED 0 127.0.0.1:80 REASON=END REMOTE_REASON=RESOLVEFAILED");
+        now = 9_000;
+        CompletableFuture<java.util.Optional<String>> later = streams.remoteEndFor(40012, 8_000);
+        assertThat(later).as("the old stream predates the question").isNotDone();
+        later.cancel(false);
+        stream("61 NEW 0 127.0.0.1:80 SOURCE_ADDR=127.0.0.1:40012 PURPOSE=USER");
+        stream("61 DETACHED 0 127.0.0.1:80 REASON=END REMOTE_REASON=RESOLVEFAILED");
+        assertThat(later).isCancelled();
+    }
+
+    @Test
+    void resetFailsEndWaitersToo() {
+        CompletableFuture<java.util.Optional<String>> end = streams.remoteEndFor(40013, 0);
+        streams.reset("tor restarted");
+        assertThat(end).isCompletedExceptionally();
+    }
 }

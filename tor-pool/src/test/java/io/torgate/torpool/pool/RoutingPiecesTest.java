@@ -111,4 +111,12 @@ class RoutingPiecesTest {
         assertThat(h.unreachable(A, t)).isEmpty();
         assertThat(ExitHealth.COOL_DOWN).isGreaterThan(Duration.ZERO);
     }
+
+    @Test
+    void onlyAnExitsResolveFailureIsTheFinalWordForTheClient() {
+        assertThat(ExitVerdict.of("RESOLVEFAILED")).contains(io.torgate.gateway.UpstreamCause.DNS_ERROR);
+        for (String retried : List.of("TIMEOUT", "EXITPOLICY", "CONNECTREFUSED", "NOROUTE", "DESTROY", "MISC", "DONE")) {
+            assertThat(ExitVerdict.of(retried)).as(retried).isEmpty();
+        }
+    }
 }
