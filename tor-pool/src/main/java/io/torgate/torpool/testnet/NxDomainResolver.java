@@ -59,8 +59,8 @@ final class NxDomainResolver implements AutoCloseable {
                 socket.receive(in);
                 byte[] reply = reply(Arrays.copyOf(in.getData(), in.getLength()));
                 if (reply != null) {
+                    answered.incrementAndGet(); // before the send: whoever gets the reply sees it counted
                     socket.send(new DatagramPacket(reply, reply.length, in.getSocketAddress()));
-                    answered.incrementAndGet();
                 }
             } catch (SocketException e) {
                 return; // closed
