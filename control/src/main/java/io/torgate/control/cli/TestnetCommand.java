@@ -35,12 +35,12 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code torgate testnet}: a private Tor network on 127.0.0.1 (authorities, middles, exits) with a tor pool
+ * {@code torgate testnet}: a private Tor network on loopback (authorities, middles, exits) with a tor pool
  * and the gateway on it — the whole system offline, for demos and trying things out.
  */
 @Command(name = "testnet",
         description = {
-                "Start a private Tor network on 127.0.0.1 (3 directory authorities, middle relays and exits),"
+                "Start a private Tor network on loopback (3 directory authorities, middle relays and exits),"
                         + " a pool of tor instances joined to it, and the gateway in front: torgate end to end,"
                         + " offline. Prints a ready-to-paste curl; stops everything on Ctrl-C (SIGINT/SIGTERM).",
                 "",
@@ -56,11 +56,12 @@ final class TestnetCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--exits", paramLabel = "N", defaultValue = "4", converter = PositiveCountConverter.class,
-            description = "Exit relays in the network.")
+            description = "Exit relays in the network (up to 240 with the 3 middles).")
     int exits;
 
-    @Option(names = "--exit-countries", paramLabel = "CC[,CC...]", defaultValue = "de,us,nl,fr", split = ",",
-            description = "The country each exit claims in the network's Onionoo document, in order (cycled).")
+    @Option(names = "--exit-countries", paramLabel = "CC[,CC...]", split = ",",
+            description = "The country each exit claims in the network's Onionoo document, in order (cycled)."
+                    + " Default: a distinct country per exit for up to 32 exits, starting de,us,nl,fr.")
     List<String> exitCountries;
 
     @Mixin
@@ -99,7 +100,7 @@ final class TestnetCommand implements Callable<Integer> {
             PrintWriter out = fg.out();
             Path state = settings.pool().stateDir();
             long t0 = System.nanoTime();
-            out.println("Starting a private Tor network on 127.0.0.1 (" + exits + " exits; keys and state in "
+            out.println("Starting a private Tor network on loopback (" + exits + " exits; keys and state in "
                     + state.resolve("testnet") + ")");
             out.flush();
             TestNetwork net;
@@ -114,6 +115,7 @@ final class TestnetCommand implements Callable<Integer> {
             for (TestRelay exit : net.exits()) {
                 out.println("  " + exit.nickname() + "  " + exit.country() + "  " + exit.fingerprint());
             }
+            printPathRuleCases(out, net);
             // Its own database: testnet relays must never mix with the real network's in <state>/directory.
             NodeDirectory nodes = testnetDirectory(fg, net, state.resolve("testnet-directory"), settings.directory());
             int instances = settings.pool().instances();
@@ -162,6 +164,16 @@ final class TestnetCommand implements Callable<Integer> {
         }
     }
 
+    /** What the network does on purpose so tor's path rules can be seen at work (see the README). */
+    private static void printPathRuleCases(PrintWriter out, TestNetwork net) {
+        net.sameSubnetPair().ifPresent(p -> out.println("Same /16 on purpose: " + p.middle().nickname() + " "
+                + p.middle().address() + " and " + p.exit().nickname() + " " + p.exit().address()));
+        net.familyPair().ifPresent(p -> out.println("One family (MyFamily) on purpose: " + p.middle().nickname()
+                + " and " + p.exit().nickname()));
+        net.rejectingExit().ifPresent(x -> out.println("Exit policy: " + x.nickname() + " rejects port "
+                + net.rejectedPort() + " (whoami there too: " + net.rejectedPortUrl() + ")"));
+    }
+
     /**
      * A warning when an Onionoo URL is configured (TORGATE_ONIONOO_URL, or the file): the testnet's relays are in
      * no real Onionoo, so its directory always reads the document the testnet serves itself. Said once, on
@@ -203,11 +215,13 @@ final class TestnetCommand implements Callable<Integer> {
             TestNetwork.Options.Builder b = TestNetwork.Options.builder()
                     .stateDir(dir)
                     .exits(exits)
-                    .exitCountries(exitCountries)
                     .progress(line -> {
                         out.println("  testnet: " + line);
                         out.flush();
                     });
+            if (exitCountries != null && !exitCountries.isEmpty()) {
+                b.exitCountries(exitCountries);
+            }
             settings.pool().torPath().ifPresent(b::torPath);
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One relay of the network and its current tor process (if any). The spec can change between launches when a
@@ -20,15 +21,23 @@ final class ManagedRelay {
 
     private volatile RelaySpec spec;
     private final String country;
+    private final Set<String> family;
+    private final Set<Integer> rejectedPorts;
     private final Path dataDir;
     private final Path torrcFile;
     private final Path logFile;
     private volatile TorProcess process;
     private volatile Instant startedAt;
 
-    ManagedRelay(RelaySpec spec, String country, Path stateDir) {
+    /**
+     * {@code family}: fingerprints this relay names in {@code MyFamily}; {@code rejectedPorts}: the ports its exit
+     * policy rejects. Both are only reported in snapshots; {@link RelayTorrcs} writes them into the torrc.
+     */
+    ManagedRelay(RelaySpec spec, String country, Set<String> family, Set<Integer> rejectedPorts, Path stateDir) {
         this.spec = spec;
         this.country = country;
+        this.family = Set.copyOf(family);
+        this.rejectedPorts = Set.copyOf(rejectedPorts);
         this.dataDir = dataDir(stateDir, spec.nickname());
         this.torrcFile = stateDir.resolve("torrc").resolve(spec.nickname());
         this.logFile = stateDir.resolve("logs").resolve(spec.nickname() + ".log");
@@ -121,7 +130,8 @@ final class ManagedRelay {
         TorProcess p = process;
         long pid = p != null && p.isAlive() ? p.pid() : -1;
         RelaySpec s = spec;
-        return new TestRelay(s.nickname(), s.fingerprint(), s.role(), s.address(), s.orPort(), s.dirPort(), country, pid);
+        return new TestRelay(s.nickname(), s.fingerprint(), s.role(), s.address(), s.orPort(), s.dirPort(), country, pid,
+                family, rejectedPorts);
     }
 
     @Override

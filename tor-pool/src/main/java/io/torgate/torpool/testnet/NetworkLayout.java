@@ -32,6 +32,13 @@ record NetworkLayout(int format, long createdEpochSecond, List<RelaySpec> relays
         return relays.stream().filter(RelaySpec::isAuthority).toList();
     }
 
+    /** The path-rule cases of this layout, from its numbers of middles and exits. */
+    Topology topology() {
+        int middles = (int) relays.stream().filter(r -> r.role() == TestRelay.Role.MIDDLE).count();
+        int exits = (int) relays.stream().filter(r -> r.role() == TestRelay.Role.EXIT).count();
+        return new Topology(middles, exits);
+    }
+
     Optional<RelaySpec> find(String nickname) {
         return relays.stream().filter(r -> r.nickname().equals(nickname)).findFirst();
     }

@@ -21,8 +21,6 @@ import java.util.concurrent.Future;
 final class NetworkPlanner {
 
     static final int AUTHORITIES = 3;
-    /** Relay i listens on 127.0.0.(FIRST_HOST + i): distinct from 127.0.0.1, where test servers live. */
-    static final int FIRST_HOST = 10;
 
     private final Path stateDir;
     private final RelayKeys keys;
@@ -34,8 +32,9 @@ final class NetworkPlanner {
         this.pool = pool;
     }
 
-    /** Nicknames and roles in address order: authorities, middles, exits. */
+    /** Nicknames, roles and addresses (see {@link Topology}) in order: authorities, middles, exits. */
     static List<RelaySpec> skeleton(int middles, int exits) {
+        Topology topology = new Topology(middles, exits);
         List<RelaySpec> out = new ArrayList<>();
         for (int i = 0; i < AUTHORITIES; i++) {
             out.add(new RelaySpec("auth" + i, TestRelay.Role.AUTHORITY, null, 0, 0, null, null));
@@ -47,7 +46,7 @@ final class NetworkPlanner {
             out.add(new RelaySpec("exit" + i, TestRelay.Role.EXIT, null, 0, 0, null, null));
         }
         for (int i = 0; i < out.size(); i++) {
-            out.set(i, out.get(i).withAddress("127.0.0." + (FIRST_HOST + i)));
+            out.set(i, out.get(i).withAddress(topology.address(i, out.get(i).nickname())));
         }
         return out;
     }

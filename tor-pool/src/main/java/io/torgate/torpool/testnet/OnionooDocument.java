@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * An Onionoo "details" document for the test network, in the format of the real service
@@ -131,11 +132,22 @@ final class OnionooDocument {
         o.put("bandwidth_burst", BANDWIDTH);
         o.put("observed_bandwidth", BANDWIDTH);
         o.put("advertised_bandwidth", BANDWIDTH);
+        if (!t.family().isEmpty()) {
+            // Onionoo's effective_family: mutual members, the relay itself included (all declarations are mutual).
+            ArrayNode family = o.putArray("effective_family");
+            Stream.concat(Stream.of(t.fingerprint()), t.family().stream()).sorted().forEach(fp -> family.add("$" + fp));
+        }
         ArrayNode policy = o.putArray("exit_policy");
         ObjectNode summary = JSON.createObjectNode();
         if (t.isExit()) {
-            policy.add("accept 127.0.0.0/8:*").add("reject 0.0.0.0/8:*").add("accept *:*");
-            summary.putArray("accept").add("1-65535");
+            RelayTorrcs.exitPolicy(t.rejectedPorts()).forEach(policy::add);
+            // What tor summarises that policy as in the consensus's "p" line, which Onionoo copies.
+            if (t.rejectedPorts().isEmpty()) {
+                summary.putArray("accept").add("1-65535");
+            } else {
+                ArrayNode ports = summary.putArray("reject");
+                t.rejectedPorts().stream().sorted().forEach(p -> ports.add(Integer.toString(p)));
+            }
         } else {
             policy.add("reject *:*");
             summary.putArray("reject").add("1-65535");

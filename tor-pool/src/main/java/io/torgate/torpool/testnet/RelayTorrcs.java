@@ -2,7 +2,9 @@ package io.torgate.torpool.testnet;
 
 import io.torgate.torpool.process.Torrc;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The torrc of every role in the test network. The options and the reasons for them come from measurements
@@ -18,14 +20,27 @@ final class RelayTorrcs {
     static final int VOTE_DELAY = 2;
     static final int DIST_DELAY = 2;
 
-    /** Files shared by all relays of a network, and the per-launch facts that go into each torrc. */
-    record Context(Path emptyGeoIp, Path resolvConf, Path bandwidths, int votingStartOffset, long ownerPid) {
+    /**
+     * Files shared by all relays of a network, and the per-launch facts that go into each torrc:
+     * {@code rejectedPort} is the port the rejecting exit's policy refuses (see {@link Topology}).
+     */
+    record Context(Path emptyGeoIp, Path resolvConf, Path bandwidths, int votingStartOffset, long ownerPid,
+                   int rejectedPort) {
         Context withVotingStartOffset(int offset) {
-            return new Context(emptyGeoIp, resolvConf, bandwidths, offset, ownerPid);
+            return new Context(emptyGeoIp, resolvConf, bandwidths, offset, ownerPid, rejectedPort);
         }
     }
 
     private RelayTorrcs() {
+    }
+
+    /**
+     * What a client of the network needs on top of {@link #network}: {@code TestingTorNetwork 1} turns
+     * EnforceDistinctSubnets off, and a client should keep tor's /16 rule, which the network's addresses make
+     * observable (relays themselves keep testing mode's default; their own circuits do not matter).
+     */
+    static Torrc client(NetworkLayout layout) {
+        return network(layout).set("EnforceDistinctSubnets", 1);
     }
 
     /** What every node of the network, clients included, needs: testing mode, the authorities, the schedule. */
@@ -66,12 +81,26 @@ final class RelayTorrcs {
                 .set("ServerDNSDetectHijacking", 0)
                 // Tor exits on its own if this JVM dies without closing the network (e.g. killed by a timeout).
                 .set("__OwningControllerProcess", ctx.ownerPid());
+        // Tor counts a family only when each member names the other, so both members of the pair declare it.
+        family(r, layout).forEach(fp -> t.set("MyFamily", "$" + fp));
         switch (r.role()) {
             case AUTHORITY -> authority(t, r, layout, ctx);
             case MIDDLE -> nonExit(t.set("DirCache", 0));
-            case EXIT -> exit(t.set("DirCache", 0));
+            case EXIT -> exit(t.set("DirCache", 0), rejectedPorts(r, layout, ctx));
         }
         return t;
+    }
+
+    /** The fingerprints {@code r} names in {@code MyFamily}: its peer in the family pair, if it is in it. */
+    static Set<String> family(RelaySpec r, NetworkLayout layout) {
+        return layout.topology().familyPeer(r.nickname()).flatMap(layout::find).map(p -> Set.of(p.fingerprint()))
+                .orElse(Set.of());
+    }
+
+    /** The ports {@code r}'s exit policy rejects: the rejected port for the rejecting exit, none otherwise. */
+    static Set<Integer> rejectedPorts(RelaySpec r, NetworkLayout layout, Context ctx) {
+        return layout.topology().rejectingExit().filter(r.nickname()::equals).isPresent()
+                ? Set.of(ctx.rejectedPort()) : Set.of();
     }
 
     private static void authority(Torrc t, RelaySpec r, NetworkLayout layout, Context ctx) {
@@ -105,16 +134,25 @@ final class RelayTorrcs {
         t.set("ExitRelay", 0).set("ExitPolicy", "reject *:*");
     }
 
-    private static void exit(Torrc t) {
+    private static void exit(Torrc t, Set<Integer> rejectedPorts) {
         t.set("ExitRelay", 1)
                 .set("ExitPolicyRejectPrivate", 0)
                 .set("ExitPolicyRejectLocalInterfaces", 0)
-                .set("RefuseUnknownExits", 0)
-                // A policy accepting only 127.0.0.0/8 is summarised as "reject all" in microdescriptors and
-                // clients then see no exits; 0.0.0.0/8 is rejected to keep clients' path-bias probes off.
-                .set("ExitPolicy", "accept 127.0.0.0/8:*")
-                .set("ExitPolicy", "reject 0.0.0.0/8:*")
-                .set("ExitPolicy", "accept *:*");
+                .set("RefuseUnknownExits", 0);
+        exitPolicy(rejectedPorts).forEach(rule -> t.set("ExitPolicy", rule));
+    }
+
+    /**
+     * An exit's policy, rule by rule (also what the Onionoo document shows). A policy accepting only 127.0.0.0/8
+     * is summarised as "reject all" in microdescriptors and clients then see no exits; 0.0.0.0/8 is rejected to
+     * keep clients' path-bias probes off. Rejected ports come first, so the rejection also holds for
+     * 127.0.0.0/8, where the destinations are (tor applies the first matching rule).
+     */
+    static List<String> exitPolicy(Set<Integer> rejectedPorts) {
+        List<String> rules = new ArrayList<>();
+        rejectedPorts.stream().sorted().forEach(port -> rules.add("reject *:" + port));
+        rules.addAll(List.of("accept 127.0.0.0/8:*", "reject 0.0.0.0/8:*", "accept *:*"));
+        return rules;
     }
 
     /**

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>Only the exit relays allow exit traffic, so a test knows the complete set of possible exits. The exits'
  * resolver knows no names ({@link NxDomainResolver}): destinations are IP addresses, and a name fails to resolve
  * at once, as a name that does not exist does on the real network.
+ * <p>The network breaks each of tor's path rules once on purpose, so a path selector can be tested on loopback (see
+ * {@link Topology}): every relay has its own 127.X.0.0/16 except {@link #sameSubnetPair()}, two relays declare
+ * each other as family ({@link #familyPair()}), and {@link #rejectingExit()} rejects {@link #rejectedPort()}, a
+ * second port of the whoami server.
  */
 public final class TestNetwork implements AutoCloseable {
 
@@ -88,7 +92,8 @@ public final class TestNetwork implements AutoCloseable {
             String country = r.role() == TestRelay.Role.EXIT
                     ? options.exitCountries().get(exitIndex++ % options.exitCountries().size())
                     : options.nonExitCountry();
-            m.put(r.fingerprint(), new ManagedRelay(r, country, stateDir));
+            m.put(r.fingerprint(), new ManagedRelay(r, country, RelayTorrcs.family(r, layout),
+                    RelayTorrcs.rejectedPorts(r, layout, context), stateDir));
         }
         this.relays = m;
         this.shutdownHook = new Thread(this::killAll, "testnet-shutdown");
@@ -105,8 +110,11 @@ public final class TestNetwork implements AutoCloseable {
             TestNetwork net = prepare(options, forceNewPorts);
             try {
                 long deadline = System.nanoTime() + options.bootstrapTimeout().toNanos();
+                // Before the relays: the rejecting exit's torrc names the rejected port, which so far was only
+                // picked; binding it first leaves the least time for another process to take it.
+                net.startWhoami();
                 net.launchAll();
-                net.startServers();
+                net.startOnionoo();
                 net.bringFirstVoteForward(deadline);
                 net.awaitConsensus(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 return net;
@@ -196,7 +204,8 @@ public final class TestNetwork implements AutoCloseable {
         long now = Instant.now().getEpochSecond();
         Files.writeString(bw, RelayTorrcs.bandwidthFile(layout, now));
         return new RelayTorrcs.Context(geoip, resolv, bw,
-                RelayTorrcs.votingStartOffset(now, FIRST_CONSENSUS_LEAD_SECONDS), ProcessHandle.current().pid());
+                RelayTorrcs.votingStartOffset(now, FIRST_CONSENSUS_LEAD_SECONDS), ProcessHandle.current().pid(),
+                FreePorts.pick("127.0.0.1"));
     }
 
     /** Launches every relay at once (each launch verifies its torrc first, which costs a tor run). */
@@ -232,12 +241,19 @@ public final class TestNetwork implements AutoCloseable {
                 + FIRST_CONSENSUS_LEAD_SECONDS + " s");
     }
 
-    private void startServers() throws TestNetworkException {
+    private void startWhoami() throws TestNetworkException {
         try {
-            whoami = WhoamiServer.start(relays::values);
+            whoami = WhoamiServer.start(relays::values, context.rejectedPort());
+        } catch (IOException e) {
+            throw new TestNetworkException("cannot start the whoami server on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    private void startOnionoo() throws TestNetworkException {
+        try {
             onionoo = OnionooServer.start(this::onionooSnapshot);
         } catch (IOException e) {
-            throw new TestNetworkException("cannot start the whoami/onionoo servers on 127.0.0.1: " + e.getMessage(), e);
+            throw new TestNetworkException("cannot start the onionoo server on 127.0.0.1: " + e.getMessage(), e);
         }
     }
 
@@ -426,10 +442,11 @@ public final class TestNetwork implements AutoCloseable {
 
     /**
      * The torrc lines a tor client needs to join this network: testing mode, the three {@code DirAuthority}
-     * lines and the voting schedule. The client adds its own DataDirectory, SocksPort and ControlPort.
+     * lines and the voting schedule, and {@code EnforceDistinctSubnets 1} (testing mode turns it off; a client
+     * here keeps tor's /16 rule). The client adds its own DataDirectory, SocksPort and ControlPort.
      */
     public Torrc clientTorrc() {
-        return RelayTorrcs.network(layout);
+        return RelayTorrcs.client(layout);
     }
 
     /** Every relay, authorities first, then middles, then exits. */
@@ -445,6 +462,46 @@ public final class TestNetwork implements AutoCloseable {
     /** One relay by fingerprint (40 hex, any case). */
     public TestRelay relay(String fingerprint) {
         return managed(fingerprint).snapshot();
+    }
+
+    /** A middle and an exit in one /16 ({@code 127.X.0.1} and {@code .0.2}); empty below 2 middles and 2 exits. */
+    public Optional<RelayPair> sameSubnetPair() {
+        return layout.topology().sharedSubnet().map(this::pair);
+    }
+
+    /**
+     * A middle and an exit that declare each other with {@code MyFamily} (not the {@link #sameSubnetPair()});
+     * empty without a middle.
+     */
+    public Optional<RelayPair> familyPair() {
+        return layout.topology().family().map(this::pair);
+    }
+
+    /**
+     * The exit whose policy rejects {@link #rejectedPort()} (and accepts every other port): the last exit, when
+     * there are at least two.
+     */
+    public Optional<TestRelay> rejectingExit() {
+        return layout.topology().rejectingExit().flatMap(layout::find).map(r -> relay(r.fingerprint()));
+    }
+
+    /** The whoami server's second port, which {@link #rejectingExit()} rejects and every other exit accepts. */
+    public int rejectedPort() {
+        return context.rejectedPort();
+    }
+
+    /** {@code http://127.0.0.1:REJECTED_PORT/}: the whoami server on {@link #rejectedPort()}, same answers. */
+    public URI rejectedPortUrl() {
+        return whoami.rejectedPortUrl();
+    }
+
+    private RelayPair pair(Topology.Pair p) {
+        return new RelayPair(relay(layout.find(p.middle()).orElseThrow().fingerprint()),
+                relay(layout.find(p.exit()).orElseThrow().fingerprint()));
+    }
+
+    /** A middle and an exit that tor's path rules keep off one circuit. */
+    public record RelayPair(TestRelay middle, TestRelay exit) {
     }
 
     /** {@code http://127.0.0.1:PORT/}: answers JSON naming the exit relay that carried the request. */
@@ -696,12 +753,20 @@ public final class TestNetwork implements AutoCloseable {
         }
 
         public static final class Builder {
-            /** 254 hosts in 127.0.0.0/24 minus the first ones we leave to servers. */
-            static final int MAX_RELAYS = 254 - NetworkPlanner.FIRST_HOST;
+            /** One /16 per relay, from 127.10.0.0/16 up (see {@link Topology}). */
+            static final int MAX_RELAYS = Topology.MAX_RELAYS;
+            /**
+             * 32 distinct countries, so a network of up to 32 exits has one country per exit by default; the
+             * first four are the default network's. Not "se" (the non-exit default), nor "jp"/"kr", which tests
+             * use as countries without exits.
+             */
+            static final List<String> DEFAULT_EXIT_COUNTRIES = List.of("de", "us", "nl", "fr", "gb", "ca", "ch",
+                    "at", "it", "es", "pl", "cz", "fi", "no", "dk", "be", "ie", "pt", "ro", "lu", "is", "au", "nz",
+                    "br", "ar", "mx", "in", "sg", "za", "gr", "hu", "ee");
 
             private Path stateDir;
             private int exits = 4;
-            private List<String> exitCountries = List.of("de", "us", "nl", "fr");
+            private List<String> exitCountries = DEFAULT_EXIT_COUNTRIES;
             private int middles = 3;
             private String nonExitCountry = "se";
             private Consumer<String> progress = line -> log.info("testnet: {}", line);
@@ -725,7 +790,10 @@ public final class TestNetwork implements AutoCloseable {
                 return this;
             }
 
-            /** Country per exit, in exit order, cycled when there are fewer countries than exits. */
+            /**
+             * Country per exit, in exit order, cycled when there are fewer countries than exits (default: 32
+             * distinct ones, "de", "us", "nl", "fr" first).
+             */
             public Builder exitCountries(List<String> countries) {
                 Objects.requireNonNull(countries, "exitCountries");
                 if (countries.isEmpty()) {
@@ -772,7 +840,8 @@ public final class TestNetwork implements AutoCloseable {
                     throw new IllegalStateException("stateDir is required");
                 }
                 if (NetworkPlanner.AUTHORITIES + middles + exits > MAX_RELAYS) {
-                    throw new IllegalArgumentException("at most " + MAX_RELAYS + " relays fit on 127.0.0.0/24, asked for "
+                    throw new IllegalArgumentException("at most " + MAX_RELAYS + " relays fit in 127.10.0.0-127.255.255.255"
+                            + " (one /16 each), asked for "
                             + (NetworkPlanner.AUTHORITIES + middles + exits));
                 }
                 return new Options(this);

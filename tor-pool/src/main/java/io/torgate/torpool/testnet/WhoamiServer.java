@@ -29,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * found from which tor process owns the connecting socket (see {@link SocketOwners}). {@code GET /bytes?n=N}
  * sends N bytes for throughput tests; every other path answers the JSON identity. Keep-alive connections are
  * fine: the owner is looked up for every request from that request's own connection.
+ *
+ * <p>It answers on two ports alike: {@link #url()}, which every exit accepts, and {@link #rejectedPortUrl()},
+ * which one exit's policy rejects (see {@link Topology}), so path selection by exit policy can be tested while
+ * every exit still carries traffic to the first.
  */
 final class WhoamiServer implements AutoCloseable {
 
@@ -39,26 +43,41 @@ final class WhoamiServer implements AutoCloseable {
     private static final byte[] CHUNK = pattern(64 * 1024);
 
     private final HttpServer server;
+    private final HttpServer rejectedPortServer;
     private final ExecutorService executor;
     private final Supplier<Collection<ManagedRelay>> relays;
     private final URI url;
+    private final URI rejectedPortUrl;
     /** Requests answered, by the fingerprint of the relay that carried them: proof of what reached the server. */
     private final Map<String, LongAdder> requestsByCarrier = new ConcurrentHashMap<>();
 
-    private WhoamiServer(HttpServer server, ExecutorService executor, Supplier<Collection<ManagedRelay>> relays) {
+    private WhoamiServer(HttpServer server, HttpServer rejectedPortServer, ExecutorService executor,
+                         Supplier<Collection<ManagedRelay>> relays) {
         this.server = server;
+        this.rejectedPortServer = rejectedPortServer;
         this.executor = executor;
         this.relays = relays;
         this.url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        this.rejectedPortUrl = URI.create("http://127.0.0.1:" + rejectedPortServer.getAddress().getPort() + "/");
     }
 
-    static WhoamiServer start(Supplier<Collection<ManagedRelay>> relays) throws IOException {
+    /** Listens on 127.0.0.1: an ephemeral port, and {@code rejectedPort} (chosen before the exits' torrcs). */
+    static WhoamiServer start(Supplier<Collection<ManagedRelay>> relays, int rejectedPort) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        HttpServer second;
+        try {
+            second = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), rejectedPort), 128);
+        } catch (IOException e) {
+            server.stop(0);
+            throw new IOException("port " + rejectedPort + ": " + e.getMessage(), e);
+        }
         ExecutorService executor = Executors.newCachedThreadPool(daemonThreads("whoami"));
-        WhoamiServer w = new WhoamiServer(server, executor, relays);
-        server.createContext("/", w::handle);
-        server.setExecutor(executor);
-        server.start();
+        WhoamiServer w = new WhoamiServer(server, second, executor, relays);
+        for (HttpServer s : java.util.List.of(server, second)) {
+            s.createContext("/", w::handle);
+            s.setExecutor(executor);
+            s.start();
+        }
         return w;
     }
 
@@ -73,6 +92,11 @@ final class WhoamiServer implements AutoCloseable {
 
     URI url() {
         return url;
+    }
+
+    /** The same answers on the port one exit's policy rejects. */
+    URI rejectedPortUrl() {
+        return rejectedPortUrl;
     }
 
     /** HTTP requests that reached this server through the relay with this fingerprint. */
@@ -198,6 +222,7 @@ final class WhoamiServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        rejectedPortServer.stop(0);
         executor.shutdownNow();
     }
 }

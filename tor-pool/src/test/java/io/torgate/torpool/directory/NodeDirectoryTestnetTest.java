@@ -74,7 +74,9 @@ class NodeDirectoryTestnetTest {
                 assertThat(r.exitAddresses()).containsExactly("127.0.0.1");
                 assertThat(r.addressSource()).isEqualTo(Relay.AddressSource.EXIT_ADDRESSES);
                 assertThat(r.flags()).contains("Exit", "Running", "Valid");
-                assertThat(r.exitPolicySummary()).contains("{\"accept\":[\"1-65535\"]}");
+                // Onionoo's summary of the exit's policy: the testnet's rejecting exit refuses one port.
+                assertThat(r.exitPolicySummary()).contains(e.rejectedPorts().isEmpty() ? "{\"accept\":[\"1-65535\"]}"
+                        : "{\"reject\":[\"" + net.rejectedPort() + "\"]}");
             }
             for (TestRelay other : net.relays().stream().filter(r -> !r.isExit()).toList()) {
                 assertThat(d.relay(other.fingerprint())).as("not an exit: " + other.nickname()).isEmpty();

@@ -30,6 +30,8 @@ class NetworkPlannerTest {
             first.save(state);
             assertThat(first.relays()).extracting(RelaySpec::nickname).containsExactly("auth0", "auth1", "auth2", "exit0");
             assertThat(first.relays()).allSatisfy(r -> assertThat(r.fingerprint()).matches("[0-9A-F]{40}"));
+            assertThat(first.relays()).extracting(RelaySpec::address)
+                    .containsExactly("127.10.0.1", "127.11.0.1", "127.12.0.1", "127.13.0.1");
             assertThat(first.authorities()).allSatisfy(a -> assertThat(a.v3ident()).matches("[0-9A-F]{40}"));
 
             NetworkLayout again = planner.plan(0, 1, NetworkLayout.load(state), Set.of());

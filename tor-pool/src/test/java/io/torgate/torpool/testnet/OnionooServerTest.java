@@ -65,7 +65,25 @@ class OnionooServerTest {
             assertThat(j.get("country_name").asText()).isNotBlank();
             assertThat(j.get("or_addresses").get(0).asText()).isEqualTo(exit.orAddress());
             assertThat(texts(j.get("flags"))).contains("Exit", "Running", "Valid");
-            assertThat(j.get("exit_policy_summary").has("accept")).isTrue();
+            if (exit.rejectedPorts().isEmpty()) {
+                assertThat(j.get("exit_policy_summary").has("accept")).isTrue();
+            }
+        }
+        // The deliberate cases: the rejecting exit's summary, and the family on both members.
+        TestRelay rejecting = net.rejectingExit().orElseThrow();
+        assertThat(relay(doc, rejecting.fingerprint()).get("exit_policy_summary").toString())
+                .isEqualTo("{\"reject\":[\"" + net.rejectedPort() + "\"]}");
+        assertThat(texts(relay(doc, rejecting.fingerprint()).get("exit_policy"))).startsWith("reject *:" + net.rejectedPort());
+        TestNetwork.RelayPair family = net.familyPair().orElseThrow();
+        List<String> members = java.util.stream.Stream.of(family.middle(), family.exit()).map(m -> "$" + m.fingerprint())
+                .sorted().toList();
+        for (TestRelay r2 : net.relays()) {
+            JsonNode f = relay(doc, r2.fingerprint()).get("effective_family");
+            if (members.contains("$" + r2.fingerprint())) {
+                assertThat(texts(f)).as(r2.nickname()).isEqualTo(members);
+            } else {
+                assertThat(f).as(r2.nickname()).isNull();
+            }
         }
         for (TestRelay other : net.relays().stream().filter(r2 -> !r2.isExit()).toList()) {
             JsonNode j = relay(doc, other.fingerprint());

@@ -42,7 +42,11 @@ public final class TestNetworkExtension implements ParameterResolver {
      * (a second build in the same checkout) is running a network from it.
      */
     static Path freeStateDir() {
-        Path base = defaultStateDir();
+        return freeStateDir(defaultStateDir());
+    }
+
+    /** {@code base}, or {@code base-2}, {@code -3}… when another test JVM holds it (for networks of their own). */
+    public static Path freeStateDir(Path base) {
         for (int i = 1; i <= 9; i++) {
             Path candidate = i == 1 ? base : base.resolveSibling(base.getFileName() + "-" + i);
             try {

@@ -15,7 +15,9 @@ class TestNetworkOptionsTest {
         TestNetwork.Options o = TestNetwork.Options.builder().stateDir(Path.of("x")).build();
         assertThat(o.exits()).isEqualTo(4);
         assertThat(o.middles()).isEqualTo(3);
-        assertThat(o.exitCountries()).containsExactly("de", "us", "nl", "fr");
+        // one distinct country per exit for up to 32 exits, the four of the default network first
+        assertThat(o.exitCountries()).startsWith("de", "us", "nl", "fr").hasSize(32).doesNotHaveDuplicates()
+                .doesNotContain(o.nonExitCountry(), "jp", "kr");
         assertThat(o.bootstrapTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(o.stateDir()).isAbsolute();
     }
@@ -31,6 +33,9 @@ class TestNetworkOptionsTest {
         assertThatThrownBy(b::build).hasMessageContaining("stateDir");
         assertThatThrownBy(() -> TestNetwork.Options.builder().stateDir(Path.of("x")).middles(300).build())
                 .hasMessageContaining("asked for 307");
+        assertThat(TestNetwork.Options.builder().stateDir(Path.of("x")).exits(240).build().exits()).isEqualTo(240);
+        assertThatThrownBy(() -> TestNetwork.Options.builder().stateDir(Path.of("x")).exits(241).build())
+                .hasMessageContaining("at most 246 relays").hasMessageContaining("asked for 247");
         assertThat(TestNetwork.Options.builder().stateDir(Path.of("x")).exitCountries(List.of(" DE ")).build()
                 .exitCountries()).containsExactly("de");
     }

@@ -70,7 +70,7 @@ class TestNetworkTest {
         assertThat(net.exits()).extracting(TestRelay::country).containsExactly("de", "us", "nl", "fr");
         assertThat(relays).allSatisfy(r -> {
             assertThat(r.fingerprint()).matches("[0-9A-F]{40}");
-            assertThat(r.address()).matches("127\\.0\\.0\\.\\d+");
+            assertThat(r.address()).matches("127\\.\\d+\\.0\\.[12]").isNotEqualTo("127.0.0.1");
             assertThat(ProcessHandle.of(r.pid()).map(ProcessHandle::isAlive)).contains(true);
         });
         assertThat(relays).extracting(TestRelay::address).doesNotHaveDuplicates();
@@ -81,6 +81,7 @@ class TestNetworkTest {
             assertThat(e.flags()).contains("Running", "Valid");
             assertThat(e.has("Exit")).as(r.nickname() + " Exit flag").isEqualTo(r.isExit());
             assertThat(e.orPort()).isEqualTo(r.orPort());
+            assertThat(e.address()).isEqualTo(r.address());
         }
     }
 
@@ -178,6 +179,10 @@ class TestNetworkTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(bytes.body()).hasSize(12345);
         assertThat(bytes.headers().firstValue("X-Exit-Fingerprint")).contains("direct");
+        // The second port (the one exit rejects) gives the same answers.
+        HttpResponse<String> second = http.send(HttpRequest.newBuilder(net.rejectedPortUrl()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(second.body()).get("via").asText()).isEqualTo("direct");
         HttpResponse<String> bad = http.send(HttpRequest.newBuilder(net.whoamiUrl().resolve("/bytes?n=lots")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
