@@ -219,4 +219,84 @@ class CircuitBuildTestnetTest {
             control.removeListener(attacher);
         }
     }
+
+    /**
+     * On the testnet's deliberate rule breakers, read from tor itself: circuits torgate builds never put the
+     * /16 pair or the family pair together, never use the rejecting exit for the port it rejects, and a request
+     * pinned to that exit for that port is refused with the reason — as tor's circuit-status confirms.
+     */
+    @Test
+    void circuitsOnTheRealConsensusKeepFamiliesSubnetsAndExitPolicies(TestNetwork net) throws Exception {
+        TestNetwork.RelayPair subnet = net.sameSubnetPair().orElseThrow();
+        TestNetwork.RelayPair family = net.familyPair().orElseThrow();
+        TestRelay rejecting = net.rejectingExit().orElseThrow();
+        int rejected = net.rejectedPort();
+        instance = TorInstance.create(TorInstanceConfig.builder("circ-3", dir).extraTorrc(net.clientTorrc()).build());
+        instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
+        await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
+        TorControl control = instance.control().orElseThrow();
+        NetworkView view = NetworkViewLoader.load(control).get(30, TimeUnit.SECONDS);
+        assertThat(view.distinctSubnets()).as("the testnet's clients set EnforceDistinctSubnets 1").isTrue();
+        Node subnetMiddle = view.node(subnet.middle().fingerprint()).orElseThrow();
+        Node subnetExit = view.node(subnet.exit().fingerprint()).orElseThrow();
+        assertThat(subnetMiddle.sameSubnet(subnetExit)).isTrue();
+        assertThat(view.node(family.middle().fingerprint()).orElseThrow()
+                .sameFamily(view.node(family.exit().fingerprint()).orElseThrow())).as("MyFamily, both ways").isTrue();
+        assertThat(view.node(rejecting.fingerprint()).orElseThrow().policy().accepts(rejected)).isFalse();
+
+        List<String> guards = EntryGuards.up(control.getInfo("entry-guards").get(10, TimeUnit.SECONDS));
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        CircuitBuilder builder = new CircuitBuilder(control, () -> view, () -> guards, new SplittableRandom(17), timer,
+                Duration.ofSeconds(20), java.time.Clock.systemUTC());
+        control.addListener(builder);
+        try {
+            List<CompletableFuture<BuiltCircuit>> builds = new ArrayList<>();
+            for (int i = 0; i < 30; i++) { // 30 each: a rule ignored would show with odds of about 99 in 100
+                builds.add(builder.build(PathRequest.through(java.util.Set.of(subnet.exit().fingerprint()), 443)));
+                builds.add(builder.build(PathRequest.through(java.util.Set.of(family.exit().fingerprint()), 443)));
+                builds.add(builder.build(PathRequest.anyExit(rejected)));
+            }
+            Map<String, BuiltCircuit> mine = new java.util.HashMap<>();
+            for (CompletableFuture<BuiltCircuit> b : builds) {
+                BuiltCircuit c = b.get(60, TimeUnit.SECONDS);
+                mine.put(c.id(), c);
+            }
+            int checked = 0;
+            for (CircuitEvent c : control.circuitStatus().get(10, TimeUnit.SECONDS)) {
+                if (!mine.containsKey(c.id())) {
+                    continue;
+                }
+                checked++;
+                List<String> hops = c.path().stream().map(h -> h.fingerprint()).toList();
+                String exit = hops.get(hops.size() - 1);
+                if (exit.equals(subnet.exit().fingerprint())) {
+                    assertThat(hops).as("the /16 pair on one circuit").doesNotContain(subnet.middle().fingerprint());
+                }
+                if (exit.equals(family.exit().fingerprint())) {
+                    assertThat(hops).as("the family pair on one circuit").doesNotContain(family.middle().fingerprint());
+                }
+                for (String a : hops) {
+                    for (String b : hops) {
+                        if (!a.equals(b)) {
+                            Node na = view.node(a).orElseThrow();
+                            Node nb = view.node(b).orElseThrow();
+                            assertThat(na.sameSubnet(nb) || na.sameFamily(nb)).as("%s with %s", na, nb).isFalse();
+                        }
+                    }
+                }
+            }
+            assertThat(checked).isEqualTo(90);
+            for (int i = 2; i < builds.size(); i += 3) {
+                assertThat(builds.get(i).get().path().exit().fingerprint()).as("an exit for port %d", rejected)
+                        .isNotEqualTo(rejecting.fingerprint());
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> builder.build(
+                    PathRequest.through(java.util.Set.of(rejecting.fingerprint()), rejected)).get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(CircuitBuildException.class)
+                    .hasMessageContaining("the exit's policy rejects port " + rejected);
+        } finally {
+            control.removeListener(builder);
+            timer.shutdownNow();
+        }
+    }
 }
