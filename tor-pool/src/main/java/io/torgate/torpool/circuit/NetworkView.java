@@ -22,6 +22,9 @@ public final class NetworkView {
     private final Map<String, Node> nodes;
     private final BandwidthWeights weights;
     private final boolean distinctSubnets;
+    /** Drawing pools, made on first use: [0] without and [1] with the Stable requirement. */
+    private final WeightedNodes[] middles = new WeightedNodes[2];
+    private final WeightedNodes[] exits = new WeightedNodes[2];
 
     private NetworkView(Map<String, Node> nodes, BandwidthWeights weights, boolean distinctSubnets) {
         this.nodes = nodes;
@@ -161,6 +164,32 @@ public final class NetworkView {
 
     public int size() {
         return nodes.size();
+    }
+
+    /** Relays that may be a middle (Running, Valid, Fast; Stable if asked), weighted for the middle position. */
+    synchronized WeightedNodes middlePool(boolean stable) {
+        int i = stable ? 1 : 0;
+        if (middles[i] == null) {
+            middles[i] = new WeightedNodes(nodes.values().stream()
+                    .filter(n -> n.usable() && n.has("Fast") && (!stable || n.has("Stable"))).toList(),
+                    n -> n.bandwidth() * weights.weight(BandwidthWeights.Position.MIDDLE, n.flags()));
+        }
+        return middles[i];
+    }
+
+    /**
+     * Relays that may be the exit of a circuit for any exit (Running, Valid, Exit, no BadExit, Fast; Stable if
+     * asked), weighted for the exit position; the port is checked per draw.
+     */
+    synchronized WeightedNodes exitPool(boolean stable) {
+        int i = stable ? 1 : 0;
+        if (exits[i] == null) {
+            exits[i] = new WeightedNodes(nodes.values().stream()
+                    .filter(n -> n.usable() && n.has("Exit") && !n.has("BadExit") && n.has("Fast")
+                            && (!stable || n.has("Stable"))).toList(),
+                    n -> n.bandwidth() * weights.weight(BandwidthWeights.Position.EXIT, n.flags()));
+        }
+        return exits[i];
     }
 
     /** For tests and logs. */

@@ -64,13 +64,25 @@ public record Node(String fingerprint, String nickname, String address, Set<Stri
 
     /** The same IPv4 /16 (path-spec: never two such relays on one circuit when EnforceDistinctSubnets is on). */
     public boolean sameSubnet(Node other) {
-        return slash16(address).equals(slash16(other.address));
+        return subnet16(address) == subnet16(other.address);
     }
 
-    private static String slash16(String ipv4) {
-        int first = ipv4.indexOf('.');
-        int second = first < 0 ? -1 : ipv4.indexOf('.', first + 1);
-        return second < 0 ? ipv4 : ipv4.substring(0, second);
+    /** The first two octets of a dotted IPv4 address as one number (no allocation: this runs per candidate). */
+    static int subnet16(String ipv4) {
+        int value = 0;
+        int octets = 0;
+        for (int i = 0; i < ipv4.length() && octets < 2; i++) {
+            char c = ipv4.charAt(i);
+            if (c == '.') {
+                octets++;
+                value <<= 8;
+            } else if (c >= '0' && c <= '9') {
+                value = (value & ~0xff) | (((value & 0xff) * 10 + (c - '0')) & 0xff);
+            } else {
+                return ipv4.hashCode(); // not IPv4: only equal addresses count as one subnet
+            }
+        }
+        return value;
     }
 
     @Override

@@ -30,14 +30,19 @@ import java.util.random.RandomGenerator;
  *   <li>No conflux legs, no vanguards, no circuit-build-timeout learning: these are exit circuits for one
  *       isolation key, built on demand or kept warm.</li>
  * </ul>
- * Weighted choices with a total weight of 0 fall back to a uniform choice, as tor's do. Pure: the randomness is
- * injected, so tests fix it.
+ * Weighted choices with a total weight of 0 fall back to a uniform choice, as tor's do. Middles, and exits for
+ * "any exit", are drawn from weighted pools the {@link NetworkView} computes once, by rejection sampling (the same
+ * distribution as filtering first, in O(log n) per draw); a scan decides only when {@link #DRAWS} draws find
+ * nothing. Pure: the randomness is injected, so tests fix it.
  */
 public final class PathSelector {
 
     /** tor's default {@code LongLivedPorts}: streams to these need Stable relays. */
     public static final Set<Integer> LONG_LIVED_PORTS = Set.of(21, 22, 706, 1863, 5050, 5190, 5222, 5223, 6523, 6667,
             6697, 8300);
+
+    /** Draws before falling back to a scan (which also finds that nothing fits, and says why). */
+    static final int DRAWS = 64;
 
     private final NetworkView view;
     private final RandomGenerator random;
@@ -54,11 +59,29 @@ public final class PathSelector {
      */
     public Path select(PathRequest request, List<String> guards) throws NoPathException {
         boolean stable = LONG_LIVED_PORTS.contains(request.port());
-        List<Node> exits = exitCandidates(request, stable);
-        List<Node> guardNodes = new ArrayList<>();
+        List<Node> guardNodes = new ArrayList<>(guards.size());
         for (String fp : guards) {
             view.node(fp).filter(Node::usable).ifPresent(guardNodes::add);
         }
+        if (request.exits().isEmpty()) {
+            // Any exit: drawn from the view's weighted pool (rejection sampling: the same distribution as filtering
+            // first), so a path costs O(log n) draws instead of a scan of the whole consensus.
+            java.util.Set<String> noGuard = new java.util.HashSet<>();
+            for (int t = 0; t < DRAWS; t++) {
+                Node exit = view.exitPool(stable).draw(random, n -> n.policy().accepts(request.port())
+                        && !request.avoidExits().contains(n.fingerprint()) && !noGuard.contains(n.fingerprint()), DRAWS);
+                if (exit == null) {
+                    break;
+                }
+                Optional<Node> guard = guardNodes.stream().filter(g -> !conflict(g, exit)).findFirst();
+                if (guard.isPresent()) {
+                    return new Path(guard.get(), middle(request, guard.get(), exit, stable), exit);
+                }
+                noGuard.add(exit.fingerprint());
+            }
+            // Draws ran out (few relays fit): the full scan decides, and says why when nothing fits.
+        }
+        List<Node> exits = exitCandidates(request, stable);
         while (!exits.isEmpty()) {
             Node exit = weighted(exits, Position.EXIT);
             Optional<Node> guard = guardNodes.stream().filter(g -> !conflict(g, exit)).findFirst();
@@ -112,10 +135,15 @@ public final class PathSelector {
     }
 
     private Node middle(PathRequest request, Node guard, Node exit, boolean stable) throws NoPathException {
+        java.util.function.Predicate<Node> fits = n -> !request.avoidMiddles().contains(n.fingerprint())
+                && !conflict(n, guard) && !conflict(n, exit);
+        Node drawn = view.middlePool(stable).draw(random, fits, DRAWS);
+        if (drawn != null) {
+            return drawn;
+        }
         List<Node> middles = new ArrayList<>();
         for (Node n : view.nodes()) {
-            if (n.usable() && n.has("Fast") && (!stable || n.has("Stable"))
-                    && !request.avoidMiddles().contains(n.fingerprint()) && !conflict(n, guard) && !conflict(n, exit)) {
+            if (n.usable() && n.has("Fast") && (!stable || n.has("Stable")) && fits.test(n)) {
                 middles.add(n);
             }
         }

@@ -100,4 +100,13 @@ class NetworkViewTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PortPolicy.parse("allow 80"))
                 .hasMessageContaining("not a policy summary");
     }
+
+    @Test
+    void aSlash16IsTheFirstTwoOctets() {
+        assertThat(Node.subnet16("127.14.0.1")).isEqualTo(Node.subnet16("127.14.200.2"));
+        assertThat(Node.subnet16("127.14.0.1")).isNotEqualTo(Node.subnet16("127.15.0.1"));
+        assertThat(Node.subnet16("10.1.0.1")).isNotEqualTo(Node.subnet16("101.0.0.1"));
+        assertThat(Node.subnet16("1.21.0.1")).isNotEqualTo(Node.subnet16("12.1.0.1"));
+        assertThat(Node.subnet16("255.255.1.1")).isEqualTo((255 << 16) | (255 << 8));
+    }
 }
