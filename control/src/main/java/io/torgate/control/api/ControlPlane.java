@@ -52,6 +52,7 @@ public final class ControlPlane implements AutoCloseable {
         });
         if (pool != null) {
             metrics.bindPool(pool.pool(), pool::liveTunnels, pool::drainingCount);
+            metrics.bindCircuits(pool.router());
         }
         if (directory != null) {
             metrics.bindDirectory(directory);

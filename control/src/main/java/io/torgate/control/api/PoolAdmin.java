@@ -99,6 +99,11 @@ public final class PoolAdmin implements AutoCloseable {
         return defaultGrace;
     }
 
+    /** The router whose circuits and sessions this pool carries (for metrics). */
+    public TorPoolRouter router() {
+        return router;
+    }
+
     public int liveTunnels(String instance) {
         return router.liveTunnels(instance);
     }

@@ -1,5 +1,6 @@
 package io.torgate.control.api;
 
+import io.torgate.torpool.session.CircuitInfo;
 import io.torgate.torpool.session.ExitInfo;
 import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
@@ -125,6 +126,7 @@ final class SessionEndpoints {
         m.put("pinned_exit", s.pinnedExit().orElse(null));
         m.put("instance", s.instance().orElse(null));
         m.put("exit", s.exit().map(SessionEndpoints::exit).orElse(null));
+        m.put("circuit", s.circuit().map(SessionEndpoints::circuit).orElse(null));
         m.put("created_at", s.created().toString());
         m.put("last_used_at", s.lastUsed().toString());
         m.put("ttl_seconds", Durations.seconds(s.ttl()));
@@ -138,7 +140,23 @@ final class SessionEndpoints {
         return m;
     }
 
-    /** The exit as the API shows it: identity, address and country (the circuit is the router's business). */
+    /** The session's circuit: the "circuit info" users of Tor session libraries ask for. */
+    static Map<String, Object> circuit(CircuitInfo c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("hops", c.hops().stream().map(h -> {
+            Map<String, Object> hop = new LinkedHashMap<>();
+            hop.put("fingerprint", h.fingerprint());
+            hop.put("nickname", h.nickname());
+            return hop;
+        }).toList());
+        m.put("built_at", c.builtAt().toString());
+        m.put("age_seconds", Durations.seconds(c.age(java.time.Instant.now())));
+        m.put("build_seconds", Durations.seconds(c.buildTime()));
+        return m;
+    }
+
+    /** The exit as the API shows it: identity, address and country (its circuit is shown beside it). */
     static Map<String, Object> exit(ExitInfo e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("fingerprint", e.fingerprint());

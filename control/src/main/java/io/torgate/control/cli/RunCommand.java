@@ -15,6 +15,7 @@ import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.Router;
 import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.circuit.CircuitStack;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.process.Torrc;
 import java.nio.file.Path;
@@ -101,7 +102,9 @@ final class RunCommand implements Callable<Integer> {
                 // One directory for exit routing, the policy's country checks and the API's /nodes.
                 NodeDirectory nodes = ExitDirectory.open(fg, settings.directory(), state.resolve("directory"));
                 relays = ExitDirectory.countries(nodes);
-                TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes).build();
+                TorPoolRouter poolRouter = TorPoolRouter.builder(tors).directory(nodes)
+                        .warmCircuits(settings.pool().warmCircuits())
+                        .circuitSettings(CircuitStack.Settings.defaults().withListener(metrics.circuitListener())).build();
                 router = poolRouter;
                 PoolAdmin admin = PoolOptions.admin(tors, poolRouter, settings, poolDir, new Torrc());
                 resizer = PoolOptions.resizer(admin);

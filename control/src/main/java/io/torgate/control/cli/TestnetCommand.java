@@ -12,6 +12,7 @@ import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.circuit.CircuitStack;
 import io.torgate.torpool.pool.TorPoolRouter;
 import io.torgate.torpool.testnet.TestNetwork;
 import io.torgate.torpool.testnet.TestNetworkException;
@@ -136,7 +137,9 @@ final class TestnetCommand implements Callable<Integer> {
             out.println("Pool ready in " + seconds(t1) + " (" + tors.ready().size() + " of " + instances
                     + " instances)");
 
-            TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes).build();
+            TorPoolRouter router = TorPoolRouter.builder(tors).directory(nodes)
+                        .warmCircuits(settings.pool().warmCircuits())
+                        .circuitSettings(CircuitStack.Settings.defaults().withListener(metrics.circuitListener())).build();
             PoolAdmin admin = PoolOptions.admin(tors, router, settings, poolDir, net.clientTorrc());
             LiveConfig live = new LiveConfig(loader, settings, router, ExitDirectory.countries(nodes));
             GatewayConfig config = live.gatewayConfig(metrics.gatewayListener());

@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param extraTorrc       extra torrc lines ({@code Option value}) for every instance, in order
  */
 public record PoolSettings(int instances, int maxInstances, Optional<Path> torPath, Path stateDir,
-                           Duration bootstrapTimeout, List<String> extraTorrc) {
+                           Duration bootstrapTimeout, List<String> extraTorrc, int warmCircuits) {
 
     public PoolSettings {
         extraTorrc = List.copyOf(extraTorrc);

@@ -5,6 +5,7 @@ import io.torgate.control.policy.Policies;
 import io.torgate.control.users.Users;
 import io.torgate.gateway.GatewayConfig;
 import io.torgate.gateway.LoginLimits;
+import io.torgate.torpool.pool.TorPoolRouter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ public final class TorgateConfig {
         this.users = b.users;
         this.policies = b.policies;
         this.pool = new PoolSettings(b.instances, b.maxInstances, Optional.ofNullable(b.torPath),
-                Objects.requireNonNull(b.stateDir, "stateDir"), b.bootstrapTimeout, b.extraTorrc);
+                Objects.requireNonNull(b.stateDir, "stateDir"), b.bootstrapTimeout, b.extraTorrc, b.warmCircuits);
         this.directory = new DirectorySettings(b.onionooUrl, b.directoryRefresh);
         this.limits = new LimitSettings(b.handshakeTimeout, b.connectTimeout, b.idleTimeout, b.maxTunnels,
                 b.maxTunnelsPerUser, b.writeBufferLow, b.writeBufferHigh, b.ioThreads, b.nativeTransport,
@@ -104,6 +105,7 @@ public final class TorgateConfig {
         private Policies policies = Policies.NONE;
         private int instances = DEFAULT_INSTANCES;
         private int maxInstances = DEFAULT_MAX_INSTANCES;
+        private int warmCircuits = TorPoolRouter.DEFAULT_WARM_CIRCUITS;
         private Path torPath;
         private Path stateDir;
         private Duration bootstrapTimeout = DEFAULT_BOOTSTRAP_TIMEOUT;
@@ -164,6 +166,16 @@ public final class TorgateConfig {
         }
 
         public Builder instances(int n) { this.instances = Values.positive(String.valueOf(n), n); return this; }
+        /** Built, unused circuits per instance and exit group (0..{@value TorPoolRouter#MAX_WARM_CIRCUITS}). */
+        public Builder warmCircuits(int n) {
+            if (n < 0 || n > TorPoolRouter.MAX_WARM_CIRCUITS) {
+                throw new IllegalArgumentException("'" + n + "' must be 0 to " + TorPoolRouter.MAX_WARM_CIRCUITS
+                        + " (built, unused circuits per instance and exit group)");
+            }
+            this.warmCircuits = n;
+            return this;
+        }
+
         public Builder maxInstances(int n) { this.maxInstances = Values.positive(String.valueOf(n), n); return this; }
         public Builder torPath(Path p) { this.torPath = Objects.requireNonNull(p, "torPath"); return this; }
         public Builder stateDir(Path p) { this.stateDir = Objects.requireNonNull(p, "stateDir").toAbsolutePath(); return this; }

@@ -95,9 +95,7 @@ final class GatewayMetrics implements GatewayListener {
             }
         }
         // The tor pool's reasons exist from the start, so rate() has a zero to start from.
-        for (String reason : new String[] {"exit_outside_profile", "session_exit_held"}) {
-            upstreamRejections(reason);
-        }
+        upstreamRejections("exit_outside_route");
         for (String limit : new String[] {"total", "per_user"}) {
             limitRejections(limit); // both limits exist from the start, so rate() has a zero to start from
         }

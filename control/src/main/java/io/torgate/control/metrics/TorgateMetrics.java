@@ -17,7 +17,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.torgate.gateway.Gateway;
 import io.torgate.gateway.GatewayListener;
 import io.torgate.torpool.directory.NodeDirectory;
+import io.torgate.torpool.circuit.CircuitListener;
 import io.torgate.torpool.pool.TorPool;
+import io.torgate.torpool.pool.TorPoolRouter;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +43,8 @@ public final class TorgateMetrics implements AutoCloseable {
     private final GatewayMetrics gateway;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final List<DirectoryMetrics> directories = new CopyOnWriteArrayList<>();
+    private final CircuitMetrics circuits;
+    private volatile TorPoolRouter router;
 
     private TorgateMetrics() {
         // Two of Micrometer's standard meters break Prometheus naming rules (promtool check metrics): a CPU time
@@ -54,6 +58,7 @@ public final class TorgateMetrics implements AutoCloseable {
         });
         // Meters only after the filters: Micrometer warns (and may not apply them) otherwise.
         gateway = new GatewayMetrics(registry);
+        circuits = new CircuitMetrics(registry);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -109,6 +114,17 @@ public final class TorgateMetrics implements AutoCloseable {
         new PoolMetrics(registry, pool, liveTunnels, draining);
     }
 
+    /** Hears the circuit machinery; give it to the router ({@code CircuitStack.Settings#withListener}). */
+    public CircuitListener circuitListener() {
+        return circuits;
+    }
+
+    /** Circuits by state, warm circuits per group and sessions per instance, read from the router at each scrape. */
+    public void bindCircuits(TorPoolRouter router) {
+        this.router = router;
+        circuits.bind(router);
+    }
+
     public void bindDirectory(NodeDirectory directory) {
         directories.add(new DirectoryMetrics(registry, directory));
     }
@@ -116,6 +132,10 @@ public final class TorgateMetrics implements AutoCloseable {
     /** The Prometheus text exposition of every metric now. */
     public String scrape() {
         directories.forEach(DirectoryMetrics::update);
+        TorPoolRouter r = router;
+        if (r != null) {
+            circuits.update(r);
+        }
         return registry.scrape();
     }
 

@@ -146,11 +146,16 @@ class ControlPlaneDirectTest {
         assertThat(one.path("ttl_seconds").asDouble()).isEqualTo(600.0);
         assertThat(one.path("pinned_exit").asText()).isEqualTo("C".repeat(40));
         assertThat(one.path("exit").path("address").asText()).isEqualTo("192.0.2.1");
-        // The API's session shape, in order; the exit shows no circuit (tor-pool's ExitInfo carries one)
+        // The API's session shape, in order; the circuit is shown beside the exit, hop by hop
         assertThat(fieldNames(one)).containsExactly("user", "session", "mode", "countries", "excluded", "pinned_exit",
-                "instance", "exit", "created_at", "last_used_at", "ttl_seconds", "expires_at", "live_tunnels",
+                "instance", "exit", "circuit", "created_at", "last_used_at", "ttl_seconds", "expires_at", "live_tunnels",
                 "connections", "rotations", "exit_changes", "last_exit_change", "problem");
         assertThat(fieldNames(one.path("exit"))).containsExactly("fingerprint", "nickname", "address", "country");
+        assertThat(fieldNames(one.path("circuit"))).containsExactly("id", "hops", "built_at", "age_seconds", "build_seconds");
+        assertThat(one.path("circuit").path("hops")).hasSize(3);
+        assertThat(one.path("circuit").path("hops").get(2).path("fingerprint").asText()).isEqualTo("C".repeat(40));
+        assertThat(one.path("circuit").path("hops").get(0).path("nickname").asText()).isEqualTo("guard0");
+        assertThat(one.path("circuit").path("build_seconds").asDouble()).isEqualTo(0.12);
 
         ApiClient.Response rotated = api.post("/sessions/alice/s1/rotate", null);
         assertThat(rotated.status()).isEqualTo(200);

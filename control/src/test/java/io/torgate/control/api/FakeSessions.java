@@ -1,6 +1,7 @@
 package io.torgate.control.api;
 
 import io.torgate.gateway.Mode;
+import io.torgate.torpool.session.CircuitInfo;
 import io.torgate.torpool.session.ExitInfo;
 import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
@@ -23,8 +24,14 @@ final class FakeSessions implements SessionsView {
         sessions.put(user + "/" + session, new SessionInfo(user, session, Mode.STRICT, List.of("de"), List.of(),
                 Optional.of(exitFingerprint), Optional.of("tor-0"),
                 Optional.of(exit(exitFingerprint, Optional.of("exit0"), Optional.of("192.0.2.1"))),
-                now, now, Duration.ofMinutes(10), Optional.of(now.plusSeconds(600)), 1, 3, 0, 0, Optional.empty(),
+                Optional.of(circuit(exitFingerprint, now)), now, now, Duration.ofMinutes(10), Optional.of(now.plusSeconds(600)), 1, 3, 0, 0, Optional.empty(),
                 Optional.empty()));
+    }
+
+    private static CircuitInfo circuit(String exitFingerprint, Instant builtAt) {
+        return new CircuitInfo("7", List.of(new CircuitInfo.Hop("A".repeat(40), "guard0"),
+                new CircuitInfo.Hop("B".repeat(40), "middle0"), new CircuitInfo.Hop(exitFingerprint, "exit0")),
+                builtAt, Duration.ofMillis(120));
     }
 
     private static ExitInfo exit(String fingerprint, Optional<String> nickname, Optional<String> address) {
@@ -53,7 +60,8 @@ final class FakeSessions implements SessionsView {
         rotations++;
         ExitInfo next = exit(String.format("%040X", rotations), Optional.of("exit" + rotations), Optional.empty());
         SessionInfo moved = new SessionInfo(s.user(), s.session(), s.mode(), s.countries(), s.excluded(),
-                Optional.of(next.fingerprint()), s.instance(), Optional.of(next), s.created(), s.lastUsed(), s.ttl(),
+                Optional.of(next.fingerprint()), s.instance(), Optional.of(next),
+                Optional.of(circuit(next.fingerprint(), s.lastUsed())), s.created(), s.lastUsed(), s.ttl(),
                 s.expiresAt(), 0, s.connections(), s.rotations() + 1, s.exitChanges() + 1, Optional.of("rotation"),
                 Optional.empty());
         sessions.put(user + "/" + session, moved);

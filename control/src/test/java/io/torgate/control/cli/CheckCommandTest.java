@@ -312,7 +312,7 @@ class CheckCommandTest {
                     Optional.of("192.0.2.7"), Optional.of("nl"), Optional.of("12"), List.of())) : Optional.empty();
             Instant now = Instant.now();
             return Optional.of(new SessionInfo(user, session, Mode.FLEXIBLE, List.of(), List.of(), Optional.empty(),
-                    Optional.of("tor-0"), exit, now, now, Duration.ofMinutes(10), Optional.empty(), 0, 1, 0, 0,
+                    Optional.of("tor-0"), exit, Optional.empty(), now, now, Duration.ofMinutes(10), Optional.empty(), 0, 1, 0, 0,
                     Optional.empty(), Optional.ofNullable(problem)));
         }
 

@@ -195,6 +195,7 @@ class ConfigLoaderTest {
         put(env, expected, "api.token", "t".repeat(20), "t".repeat(20));
         put(env, expected, "pool.instances", "4", 4);
         put(env, expected, "pool.max_instances", "8", 8);
+        put(env, expected, "pool.warm_circuits", "5", 5);
         put(env, expected, "pool.tor_path", "/opt/tor", Path.of("/opt/tor"));
         put(env, expected, "pool.state_dir", "/srv/torgate", Path.of("/srv/torgate"));
         put(env, expected, "pool.bootstrap_timeout", "2m", Duration.ofMinutes(2));
@@ -244,6 +245,9 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.builder().env(Map.of("TORGATE_MAX_TUNNELS", "lots")).home(dir).build().load())
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("environment variable TORGATE_MAX_TUNNELS (limits.max_tunnels): 'lots' is not a whole number");
+        assertThatThrownBy(() -> ConfigLoader.builder().env(Map.of("TORGATE_WARM_CIRCUITS", "33")).home(dir).build().load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("environment variable TORGATE_WARM_CIRCUITS (pool.warm_circuits): '33' must be 0 to 32");
         assertThatThrownBy(() -> ConfigLoader.builder().env(Map.of("TORGATE_IDLE_TIMEOUT", "5min")).home(dir).build().load())
                 .hasMessageStartingWith("environment variable TORGATE_IDLE_TIMEOUT (limits.idle_timeout): '5min' is not a duration");
         assertThatThrownBy(() -> ConfigLoader.builder().env(Map.of("TORGATE_API_TOKEN", "short-secret")).home(dir).build().load())

@@ -10,7 +10,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,21 +27,54 @@ public final class CircuitStack implements AutoCloseable {
 
     /** What a stack is made with; the same for every instance of a pool. */
     public record Settings(Duration attemptTimeout, Duration attachTimeout, Duration consensusCheck,
-                           RandomGenerator random, Clock clock, LongConsumer attachNanos) {
+                           RandomGenerator random, Clock clock, CircuitListener listener) {
         public Settings {
             Objects.requireNonNull(attemptTimeout, "attemptTimeout");
             Objects.requireNonNull(attachTimeout, "attachTimeout");
             Objects.requireNonNull(consensusCheck, "consensusCheck");
             Objects.requireNonNull(random, "random");
             Objects.requireNonNull(clock, "clock");
-            Objects.requireNonNull(attachNanos, "attachNanos");
+            Objects.requireNonNull(listener, "listener");
+            for (Duration d : List.of(attemptTimeout, attachTimeout, consensusCheck)) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("circuit timeouts must be positive, not " + d);
+                }
+            }
         }
 
-        /** 20 s per build attempt, 20 s for an attach decision, a look at the consensus every minute. */
+        /** The same settings, heard by {@code listener}. */
+        public Settings withListener(CircuitListener listener) {
+            return new Settings(attemptTimeout, attachTimeout, consensusCheck, random, clock, listener);
+        }
+
+        /**
+         * 20 s per build attempt (below tor's CircuitBuildTimeout of 60 s, see {@link #CONTROLLER_OPTIONS}), 20 s for
+         * an attach decision, a look at the consensus every minute.
+         */
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofMinutes(1),
-                    new java.security.SecureRandom(), Clock.systemUTC(), n -> { });
+                    new java.security.SecureRandom(), Clock.systemUTC(), CircuitListener.NONE);
         }
+    }
+
+    /**
+     * What an instance runs with while torgate builds its circuits: streams wait for the attacher; tor builds no
+     * circuits of its own for exit traffic (none would be used); and tor's learned circuit build timeout (which adapts
+     * to a fast network and then cuts circuits of a burst with TIMEOUT) gives way to torgate's own per-attempt timeout,
+     * so tor's must be the longer one.
+     */
+    static final java.util.Map<String, String> CONTROLLER_OPTIONS = orderedOptions(
+            "__LeaveStreamsUnattached", "1",
+            "__DisablePredictedCircuits", "1",
+            "LearnCircuitBuildTimeout", "0",
+            "CircuitBuildTimeout", "60");
+
+    private static java.util.Map<String, String> orderedOptions(String... kv) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     private final TorControl control;
@@ -62,9 +94,10 @@ public final class CircuitStack implements AutoCloseable {
         this.guards = guards;
         this.validAfter = validAfter;
         this.builder = new CircuitBuilder(control, () -> this.view, () -> this.guards, settings.random(), timer,
-                settings.attemptTimeout(), settings.clock());
-        this.circuits = new InstanceCircuits(control, builder, () -> this.view);
-        this.attachment = new StreamAttachment(control, circuits, settings.attachTimeout(), settings.attachNanos());
+                settings.attemptTimeout(), settings.clock(), settings.listener());
+        this.circuits = new InstanceCircuits(control, builder, () -> this.view, timer);
+        this.attachment = new StreamAttachment(control, circuits, settings.attachTimeout(),
+                nanos -> settings.listener().streamAttached(control.name(), nanos));
         control.addListener(builder);
         control.addListener(circuits);
         control.addListener(attachment);
@@ -72,10 +105,17 @@ public final class CircuitStack implements AutoCloseable {
         this.refresh = timer.scheduleWithFixedDelay(this::refreshIfNew, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** Reads the instance's network and guards, then starts building and attaching on its control connection. */
+    /**
+     * Tells tor to leave every new stream to this controller ({@code __LeaveStreamsUnattached 1}), reads the
+     * instance's network and guards, then starts building and attaching on its control connection. Set here rather
+     * than in the torrc because only a connection that attaches may ask for it: a tor whose streams wait for a
+     * controller nobody runs would serve nothing. No stream reaches the instance before the stack is open (the
+     * router routes to instances with an open stack only).
+     */
     public static CompletableFuture<CircuitStack> open(TorControl control, Settings settings,
                                                        ScheduledExecutorService timer) {
-        return control.getInfo("consensus/valid-after").thenCompose(validAfter -> control.getInfo("entry-guards")
+        return control.setConf(CONTROLLER_OPTIONS)
+                .thenCompose(v -> control.getInfo("consensus/valid-after")).thenCompose(validAfter -> control.getInfo("entry-guards")
                 .thenApply(EntryGuards::up).thenCompose(guards -> NetworkViewLoader.load(control)
                         .thenApply(view -> new CircuitStack(control, view, guards, validAfter, settings, timer))));
     }
@@ -107,6 +147,11 @@ public final class CircuitStack implements AutoCloseable {
         return control;
     }
 
+    /** Which circuit each stream was attached to (by its source port). */
+    public AttachedStreams attached() {
+        return attachment.attached();
+    }
+
     public InstanceCircuits circuits() {
         return circuits;
     }
@@ -128,6 +173,7 @@ public final class CircuitStack implements AutoCloseable {
     @Override
     public void close() {
         refresh.cancel(false);
+        circuits.close();
         control.removeListener(attachment);
         control.removeListener(circuits);
         control.removeListener(builder);

@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,11 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
     private final Object lock = new Object();
     /** key → its circuit (built, or being built). */
     private final Map<String, CompletableFuture<BuiltCircuit>> byKey = new HashMap<>();
+    /**
+     * key → what it last asked for, so a stream whose circuit died between routing and its arrival (or under it:
+     * DETACHED) gets a new circuit for the same request instead of being closed.
+     */
+    private final Map<String, PathRequest> requests = new HashMap<>();
     /** circuit id → the key it belongs to. */
     private final Map<String, String> keyOfCircuit = new HashMap<>();
     /** group → built, unused circuits. */
@@ -54,6 +61,23 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
     private final Map<String, WarmTarget> targets = new HashMap<>();
     /** group → warm circuits being built now. */
     private final Map<String, Integer> warming = new HashMap<>();
+    /**
+     * group → its warm builds failing in a row, and until when (System.nanoTime()) none is started: without this,
+     * a group whose exits went down rebuilds at once on every failure, a storm of EXTENDCIRCUIT.
+     */
+    private final Map<String, long[]> warmBackoff = new HashMap<>();
+    private final ScheduledExecutorService timer;
+    private boolean closed;
+    static final long WARM_BACKOFF_FIRST_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long WARM_BACKOFF_MAX_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /** Hears that a key's circuit could not be built (whoever asked: the router, or a stream that lost its circuit). */
+    @FunctionalInterface
+    public interface KeyListener {
+        void circuitFailed(String key, PathRequest request, Throwable error);
+    }
+
+    private volatile KeyListener keyListener = (key, request, error) -> { };
 
     /** The instance's current view of the network (to re-check a kept circuit's exit policy). */
     @FunctionalInterface
@@ -65,6 +89,16 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
     }
 
     public InstanceCircuits(TorControl control, CircuitBuilder builder, NetworkViewSource view) {
+        this(control, builder, view, null);
+    }
+
+    /**
+     * @param timer retries warm builds of a group whose builds fail, after a back-off (1 s, doubling to 60 s); null:
+     *              such a group is retried only when something else happens (a key takes a circuit, a CIRC event)
+     */
+    public InstanceCircuits(TorControl control, CircuitBuilder builder, NetworkViewSource view,
+                            ScheduledExecutorService timer) {
+        this.timer = timer;
         this.control = Objects.requireNonNull(control, "control");
         this.builder = Objects.requireNonNull(builder, "builder");
         this.view = Objects.requireNonNull(view, "view");
@@ -77,6 +111,7 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
     public CompletableFuture<BuiltCircuit> circuitFor(String key, PathRequest request) {
         Objects.requireNonNull(key, "key");
         synchronized (lock) {
+            requests.put(key, request);
             CompletableFuture<BuiltCircuit> own = byKey.get(key);
             if (own != null && (!own.isDone() || fits(own.getNow(null), request))) {
                 return own; // being built for this very key, or built and still right
@@ -93,6 +128,12 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
                     synchronized (lock) {
                         byKey.remove(key, next);
                     }
+                    try {
+                        keyListener.circuitFailed(key, request, error instanceof java.util.concurrent.CompletionException
+                                && error.getCause() != null ? error.getCause() : error);
+                    } catch (RuntimeException e) {
+                        log.warn("circuit failure listener failed", e);
+                    }
                     return;
                 }
                 synchronized (lock) {
@@ -108,6 +149,10 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
         }
     }
 
+    public void onKeyCircuitFailed(KeyListener listener) {
+        this.keyListener = Objects.requireNonNull(listener, "listener");
+    }
+
     /** The key's circuit, if it has a built one. */
     public Optional<BuiltCircuit> circuitOf(String key) {
         synchronized (lock) {
@@ -117,16 +162,23 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
     }
 
     /**
-     * The key is done with its circuit (a session ended or rotated): the next {@link #circuitFor} gets another one.
-     * Streams on the old circuit go on; tor closes it when they end.
+     * The key is done with its circuit (a session ended or rotated, a one-connection key's tunnel closed): the next
+     * {@link #circuitFor} gets another one. With {@code close}, the circuit is closed now (its streams with it);
+     * otherwise streams on it go on, and tor closes it once it is dirty and idle (MaxCircuitDirtiness).
      */
-    public void retire(String key) {
+    public void retire(String key, boolean close) {
         synchronized (lock) {
+            requests.remove(key);
             CompletableFuture<BuiltCircuit> f = byKey.remove(key);
             if (f != null) {
                 BuiltCircuit c = f.getNow(null);
                 if (c != null) {
                     keyOfCircuit.remove(c.id());
+                    if (close) {
+                        control.closeCircuit(c.id());
+                    }
+                } else if (close) {
+                    f.thenAccept(built -> control.closeCircuit(built.id())); // its build completes unclaimed
                 }
             }
         }
@@ -152,6 +204,41 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
         }
     }
 
+    /** Circuits by state: owned by a key and built, being built (for a key or to keep warm), warm. */
+    public record Counts(int inUse, int building, int warm) {
+    }
+
+    public Counts counts() {
+        synchronized (lock) {
+            int built = 0;
+            int building = 0;
+            for (CompletableFuture<BuiltCircuit> f : byKey.values()) {
+                if (f.isDone() && !f.isCompletedExceptionally()) {
+                    built++;
+                } else if (!f.isDone()) {
+                    building++;
+                }
+            }
+            for (int n : warming.values()) {
+                building += n;
+            }
+            int warmNow = 0;
+            for (Deque<BuiltCircuit> d : warm.values()) {
+                warmNow += d.size();
+            }
+            return new Counts(built, building, warmNow);
+        }
+    }
+
+    /** Built, unused circuits per group right now. */
+    public Map<String, Integer> warmByGroup() {
+        synchronized (lock) {
+            Map<String, Integer> out = new HashMap<>();
+            targets.keySet().forEach(g -> out.put(g, warm.getOrDefault(g, new ArrayDeque<>()).size()));
+            return out;
+        }
+    }
+
     /** Keys with a circuit (built or being built). */
     public int keys() {
         synchronized (lock) {
@@ -166,8 +253,23 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
         }
         String key = stream.socksUsername().orElse(null);
         CompletableFuture<BuiltCircuit> f;
+        PathRequest again;
         synchronized (lock) {
             f = key == null ? null : byKey.get(key);
+            BuiltCircuit left = f == null ? null : f.getNow(null);
+            if (stream.status() == StreamEvent.Status.DETACHED && left != null && left.id().equals(stream.circuitId())) {
+                // DETACHED can come before its circuit's CLOSED: never hand the stream back to the circuit it left.
+                // That circuit is not closed here: the key's other streams on it (a timeout detaches one stream, not
+                // the circuit) go on, and tor closes it once it is dirty and idle.
+                byKey.remove(key);
+                keyOfCircuit.remove(left.id());
+                f = null;
+            }
+            again = f != null || key == null ? null : requests.get(key);
+        }
+        if (again != null) {
+            // Its circuit closed after the route was chosen (or under it: DETACHED): a new one for the same request.
+            f = circuitFor(key, again);
         }
         if (f == null) {
             return CompletableFuture.completedFuture(new Close(StreamAttachment.END_MISC,
@@ -224,6 +326,13 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
         return Optional.empty();
     }
 
+    /** Keys that asked for a circuit and were not retired (the router's bookkeeping must keep this bounded). */
+    public int knownKeys() {
+        synchronized (lock) {
+            return requests.size();
+        }
+    }
+
     private void release(String key, BuiltCircuit c) {
         byKey.remove(key);
         if (c != null) {
@@ -232,11 +341,49 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
         }
     }
 
+    /** A warm build of the group failed: the next waits 1 s, doubling to 60 s, until one builds. Under the lock. */
+    private void backOff(String group, Throwable error) {
+        long[] b = warmBackoff.computeIfAbsent(group, g -> new long[2]);
+        long wait = b[0] == 0 ? WARM_BACKOFF_FIRST_NANOS : Math.min(WARM_BACKOFF_MAX_NANOS, b[0] * 2);
+        boolean scheduled = b[1] - System.nanoTime() > 0;
+        b[0] = wait;
+        b[1] = System.nanoTime() + wait;
+        log.debug("a warm circuit for {} could not be built ({}); next try in {} ms", group, error.getMessage(),
+                TimeUnit.NANOSECONDS.toMillis(wait));
+        if (timer != null && !scheduled) {
+            try {
+                timer.schedule(() -> {
+                    synchronized (lock) {
+                        replenishLocked();
+                    }
+                }, wait, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the stack closed: nothing to keep warm
+            }
+        }
+    }
+
+    /** The instance left service: keep nothing warm any more (its tor and circuits are gone or going). */
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            targets.clear();
+        }
+    }
+
     /** Starts builds so every group has its count, counting those on the way. Under the lock. */
     private void replenishLocked() {
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
         for (Map.Entry<String, WarmTarget> t : targets.entrySet()) {
             String group = t.getKey();
             WarmTarget target = t.getValue();
+            long[] backoff = warmBackoff.get(group);
+            if (backoff != null && backoff[1] - now > 0) {
+                continue; // its builds keep failing: wait (a retry is scheduled)
+            }
             int have = warm.getOrDefault(group, new ArrayDeque<>()).size() + warming.getOrDefault(group, 0);
             for (int i = have; i < target.count(); i++) {
                 warming.merge(group, 1, Integer::sum);
@@ -244,12 +391,15 @@ public final class InstanceCircuits implements ControlEventListener, StreamAttac
                         .whenComplete((c, error) -> {
                             synchronized (lock) {
                                 warming.merge(group, -1, Integer::sum);
+                                if (c != null) {
+                                    warmBackoff.remove(group);
+                                }
                                 if (c != null && targets.containsKey(group)) {
                                     warm.computeIfAbsent(group, g -> new ArrayDeque<>()).add(c);
                                 } else if (c != null) {
                                     control.closeCircuit(c.id());
                                 } else {
-                                    log.debug("a warm circuit for {} could not be built: {}", group, error.getMessage());
+                                    backOff(group, error);
                                 }
                             }
                         });

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param purpose       e.g. GENERAL, HS_CLIENT_REND; empty when tor did not say
  * @param socksUsername the isolation username the circuit was built for, if any
  * @param reason        why it FAILED or CLOSED, if given
+ * @param remoteReason  the reason a relay further on gave when it destroyed the circuit ({@code REMOTE_REASON}), if
+ *                      one did
  */
 public record CircuitEvent(
         String id,
@@ -27,7 +29,8 @@ public record CircuitEvent(
         Set<String> buildFlags,
         String purpose,
         Optional<String> socksUsername,
-        Optional<String> reason) {
+        Optional<String> reason,
+        Optional<String> remoteReason) {
 
     public enum Status { LAUNCHED, BUILT, GUARD_WAIT, EXTENDED, FAILED, CLOSED, UNKNOWN;
 
@@ -48,6 +51,7 @@ public record CircuitEvent(
         Objects.requireNonNull(purpose, "purpose");
         Objects.requireNonNull(socksUsername, "socksUsername");
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(remoteReason, "remoteReason");
     }
 
     /**
@@ -65,7 +69,8 @@ public record CircuitEvent(
                 .map(f -> Set.of(f.split(",")))
                 .orElse(Set.of());
         return new CircuitEvent(l.args().get(0), Status.of(l.args().get(1)), path, flags,
-                l.keyword("PURPOSE").orElse(""), l.keyword("SOCKS_USERNAME"), l.keyword("REASON"));
+                l.keyword("PURPOSE").orElse(""), l.keyword("SOCKS_USERNAME"), l.keyword("REASON"),
+                l.keyword("REMOTE_REASON"));
     }
 
     /** The last hop: the exit of a general-purpose circuit. */
@@ -96,6 +101,15 @@ public record CircuitEvent(
      */
     public boolean isHealthFailure() {
         return status == Status.FAILED && !reason.map(BENIGN_FAILURE_REASONS::contains).orElse(false);
+    }
+
+    /**
+     * A health failure that points at this tor itself (its guard link, its network), not at a relay further on: a
+     * failure a relay reported ({@code REMOTE_REASON}, e.g. a middle that could not reach a dead exit) says nothing
+     * about the instance, and torgate builds circuits through exits the user names, dead or not.
+     */
+    public boolean blamesThisTor() {
+        return isHealthFailure() && remoteReason.isEmpty();
     }
 
     /** BUILT, FAILED and CLOSED end or settle a circuit; the others are steps on the way. */

@@ -53,7 +53,7 @@ public final class CircuitTracker implements ControlEventListener {
         }
         return new CircuitEvent(event.id(), event.status(), keepPath ? known.path() : event.path(), event.buildFlags(),
                 event.purpose().isEmpty() ? known.purpose() : event.purpose(),
-                keepUser ? known.socksUsername() : event.socksUsername(), event.reason());
+                keepUser ? known.socksUsername() : event.socksUsername(), event.reason(), event.remoteReason());
     }
 
     /** Adds circuits tor already had, without overwriting anything an event has told us since. */

@@ -392,7 +392,7 @@ public final class TorInstance implements AutoCloseable {
             @Override
             public void onCircuit(CircuitEvent event) {
                 submit(() -> noteCircuitId(g, event));
-                if (event.isHealthFailure()) {
+                if (event.blamesThisTor()) {
                     submit(() -> onCircuitFailed(g, event));
                 } else if (event.status() == CircuitEvent.Status.BUILT && event.isGeneralExitCircuit()) {
                     // Only a full exit circuit shows recovery; one-hop directory circuits build regardless.

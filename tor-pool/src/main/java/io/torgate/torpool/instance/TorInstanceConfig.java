@@ -17,8 +17,10 @@ public final class TorInstanceConfig {
     /** Options torgate sets itself for every instance; extra torrc lines may not set them too. */
     static final List<String> MANAGED_OPTIONS = List.of("DataDirectory", "SocksPort", "ControlPort",
             "ControlPortWriteToFile", "CookieAuthentication", "CookieAuthFile", "__OwningControllerProcess",
-            // The pool's router sets each instance's exit profile over the control port.
-            "ExitNodes", "StrictNodes");
+            // torgate chooses every circuit's exit itself: tor's own exit choice would only mislead.
+            "ExitNodes", "StrictNodes",
+            // Set over the control connection that builds circuits and attaches streams (CircuitStack).
+            "__LeaveStreamsUnattached", "__DisablePredictedCircuits", "LearnCircuitBuildTimeout", "CircuitBuildTimeout");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 

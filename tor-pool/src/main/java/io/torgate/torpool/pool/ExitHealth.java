@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Exits whose circuits keep failing although the directory still lists them (a relay that died minutes ago
@@ -24,6 +25,12 @@ final class ExitHealth {
 
     void clear(String fingerprint) {
         unreachable.remove(fingerprint);
+    }
+
+    /** Exits marked unreachable right now. */
+    Set<String> marked(long nowNanos) {
+        unreachable.values().removeIf(m -> nowNanos - m.sinceNanos() > COOL_DOWN.toNanos());
+        return Set.copyOf(unreachable.keySet());
     }
 
     /** Why the exit is considered unreachable right now, if it is. */

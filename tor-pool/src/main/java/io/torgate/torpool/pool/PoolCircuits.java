@@ -4,7 +4,10 @@ import io.torgate.torpool.circuit.CircuitStack;
 import io.torgate.torpool.instance.InstanceState;
 import io.torgate.torpool.instance.TorInstance;
 import io.torgate.torpool.control.TorControl;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,10 +27,17 @@ public final class PoolCircuits implements AutoCloseable {
 
     private final CircuitStack.Settings settings;
     private final ScheduledExecutorService timer;
+    private final Consumer<CircuitStack> opened;
     private final Map<String, CompletableFuture<CircuitStack>> stacks = new ConcurrentHashMap<>();
 
     public PoolCircuits(TorPool pool, CircuitStack.Settings settings) {
+        this(pool, settings, stack -> { });
+    }
+
+    /** @param opened hears each stack once it is open (on the stack's opening thread; must be quick) */
+    public PoolCircuits(TorPool pool, CircuitStack.Settings settings, Consumer<CircuitStack> opened) {
         this.settings = settings;
+        this.opened = opened;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "torgate-circuits");
             t.setDaemon(true);
@@ -43,6 +53,18 @@ public final class PoolCircuits implements AutoCloseable {
     public Optional<CircuitStack> stack(String instance) {
         CompletableFuture<CircuitStack> f = stacks.get(instance);
         return f == null ? Optional.empty() : Optional.ofNullable(f.getNow(null));
+    }
+
+    /** The stacks open now. */
+    public List<CircuitStack> open() {
+        List<CircuitStack> out = new ArrayList<>();
+        for (CompletableFuture<CircuitStack> f : stacks.values()) {
+            CircuitStack s = f.getNow(null);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     /** The instance's stack, when it is or will be open (for routes that arrive as the instance comes up). */
@@ -63,6 +85,13 @@ public final class PoolCircuits implements AutoCloseable {
             CompletableFuture<CircuitStack> old = stacks.put(instance.name(), next);
             closeLater(old);
             next.whenComplete((s, e) -> {
+                if (s != null) {
+                    try {
+                        opened.accept(s);
+                    } catch (RuntimeException ex) {
+                        log.warn("circuit stack listener failed", ex);
+                    }
+                }
                 if (e != null) {
                     log.warn("tor instance '{}': could not read its network to build circuits: {}", instance.name(),
                             e.getMessage());

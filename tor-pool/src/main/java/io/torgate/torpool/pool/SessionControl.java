@@ -3,8 +3,10 @@ package io.torgate.torpool.pool;
 import io.torgate.gateway.RoutingException;
 import io.torgate.gateway.SocksReply;
 import io.torgate.gateway.Tunnel;
-import io.torgate.torpool.pool.Plan.Go;
-import io.torgate.torpool.pool.Plan.Wait;
+import io.torgate.torpool.circuit.BuiltCircuit;
+import io.torgate.torpool.circuit.CircuitStack;
+import io.torgate.torpool.circuit.PathRequest;
+import io.torgate.torpool.instance.TorInstance;
 import io.torgate.torpool.session.ExitInfo;
 import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
@@ -20,151 +22,126 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operations on sessions from outside the data path: list, get, remove and rotate. Takes the state's lock
- * itself; a rotation completes once an instance is ready for the new exit.
+ * The operations on sessions from outside the data path: list, get, remove and rotate. A rotation is a new circuit
+ * through another exit of the session's group, built on the session's instance (a warm one when there is one that
+ * fits); it completes when that circuit is built, and the session's next connection rides it.
  */
 final class SessionControl {
 
     private static final Logger log = LoggerFactory.getLogger(SessionControl.class);
 
-    private final RoutingState state;
-    private final InstancePlanner instances;
-    private final SessionPlanner sessionPlanner;
+    private final CircuitRouting routing;
+    private final PoolCircuits circuits;
+    private final TorPool pool;
 
-    SessionControl(RoutingState state, InstancePlanner instances, SessionPlanner sessionPlanner) {
-        this.state = state;
-        this.instances = instances;
-        this.sessionPlanner = sessionPlanner;
+    SessionControl(CircuitRouting routing, PoolCircuits circuits, TorPool pool) {
+        this.routing = routing;
+        this.circuits = circuits;
+        this.pool = pool;
     }
 
     List<SessionInfo> list() {
-        synchronized (state.lock) {
-            state.sweep();
-            return state.sessions.values().stream().map(Session::snapshot)
+        synchronized (routing.lock) {
+            routing.sweep();
+            return routing.sessions.values().stream().map(Session::snapshot)
                     .sorted(Comparator.comparing(SessionInfo::user).thenComparing(SessionInfo::session))
                     .toList();
         }
     }
 
     Optional<SessionInfo> get(String user, String session) {
-        synchronized (state.lock) {
-            Session s = state.sessions.get(Session.key(user, session));
-            if (s == null || s.expired(state.nanoClock.getAsLong())) {
+        synchronized (routing.lock) {
+            Session s = routing.sessions.get(Session.key(user, session));
+            if (s == null || s.expired(routing.nanoClock.getAsLong())) {
                 return Optional.empty();
             }
             return Optional.of(s.snapshot());
         }
     }
 
-    /** Forgets the session and returns its live tunnels for the caller to close. */
+    /** Forgets the session (its circuit closed) and returns its live tunnels for the caller to close. */
     Optional<List<Tunnel>> remove(String user, String session) {
-        synchronized (state.lock) {
-            Session s = state.sessions.get(Session.key(user, session));
+        synchronized (routing.lock) {
+            Session s = routing.sessions.get(Session.key(user, session));
             if (s == null) {
                 return Optional.empty();
             }
-            boolean wasLive = !s.expired(state.nanoClock.getAsLong());
-            state.drop(s);
+            boolean wasLive = !s.expired(routing.nanoClock.getAsLong());
+            routing.drop(s);
             return wasLive ? Optional.of(List.copyOf(s.tunnels)) : Optional.empty();
         }
     }
 
     CompletableFuture<Rotation> rotate(String user, String session) {
-        long t0 = state.nanoClock.getAsLong();
+        long t0 = routing.nanoClock.getAsLong();
         Session s;
         Optional<ExitInfo> old;
-        String next;
-        synchronized (state.lock) {
-            state.refreshSlots();
-            s = state.sessions.get(Session.key(user, session));
+        int epoch;
+        CompletableFuture<BuiltCircuit> built;
+        TorInstance instance;
+        synchronized (routing.lock) {
+            s = routing.sessions.get(Session.key(user, session));
             if (s == null || s.expired(t0)) {
                 return CompletableFuture.failedFuture(new SessionNotFoundException(user, session));
             }
-            if (state.catalog == null) {
+            if (routing.catalog == null) {
                 return CompletableFuture.failedFuture(new UnsupportedOperationException(
                         "rotation needs the node directory, which this tor pool runs without"));
             }
-            Set<String> want = state.usableExits(s.demand, state.catalog);
-            String current = s.exit != null ? s.exit.fingerprint() : s.pin;
+            Set<String> want = routing.usableExits(s.demand);
+            String current = s.heldExit();
             Set<String> others = new TreeSet<>(want);
             if (current != null) {
                 others.remove(current);
             }
             if (others.isEmpty()) {
-                RoutingException e = want.isEmpty() ? state.noUsableExit(s.demand, state.catalog)
+                RoutingException e = want.isEmpty() ? routing.noUsableExit(s.demand)
                         : new RoutingException(SocksReply.HOST_UNREACHABLE, "no_other_exit", "only one exit "
-                        + s.demand.describe() + " is running (" + state.label(current) + "): there is no other to rotate to");
-                return CompletableFuture.failedFuture(e);
+                        + s.demand.describe() + " is running (" + routing.label(current) + "): there is no other to rotate to");
+                return CompletableFuture.failedFuture(routing.problem(s, e));
             }
-            next = sessionPlanner.choosePin(others, s);
-            Optional<Plan> plan;
-            try {
-                plan = instances.planProfile(ExitProfile.one(next), Set.of(next), s, false, null);
-            } catch (RoutingException e) {
-                return CompletableFuture.failedFuture(e);
+            Optional<CircuitStack> stack = s.instance == null ? Optional.empty() : circuits.stack(s.instance);
+            if (stack.isEmpty()) {
+                stack = circuits.open().stream().findFirst();
             }
-            if (plan.isEmpty()) {
-                return CompletableFuture.failedFuture(state.noInstanceFree(ExitProfile.one(next)));
+            if (stack.isEmpty()) {
+                return CompletableFuture.failedFuture(new RoutingException(SocksReply.GENERAL_FAILURE, "no_tor_ready",
+                        "no tor instance is ready to build the rotated circuit"));
             }
-            old = current == null ? Optional.empty()
-                    : Optional.of(s.exit != null ? s.exit : state.catalog.describe(current, Optional.empty(), Optional.empty(), List.of()));
-            s.pin = next;
+            instance = pool.instance(stack.get().control().name()).orElse(null);
+            if (instance == null) {
+                return CompletableFuture.failedFuture(new RoutingException(SocksReply.GENERAL_FAILURE, "no_tor_ready",
+                        "the session's tor instance left the pool"));
+            }
+            old = Optional.ofNullable(s.exit).or(() -> current == null ? Optional.empty()
+                    : Optional.of(routing.catalog.describe(current, Optional.empty(), Optional.empty(), List.of())));
+            routing.retireCircuit(s, false); // its live tunnels go on; new connections take the new circuit
             s.epoch++;
             s.rotations++;
-            s.expectedChange = "rotated from " + (current == null ? "no exit" : state.label(current)) + " to " + state.label(next);
+            s.pin = null;
+            s.instance = instance.name();
+            s.expectedChange = "rotated from " + (current == null ? "no exit" : routing.label(current));
             s.problem = null;
-            holdFor(s, plan.get());
+            epoch = s.epoch;
+            built = stack.get().circuits().circuitFor(s.circuitKey(), PathRequest.through(others, s.lastPort));
         }
         Session rotated = s;
-        return pinnedSlotReady(rotated, RoutingState.MAX_ATTEMPTS).thenApply(v -> {
-            Duration took = Duration.ofNanos(state.nanoClock.getAsLong() - t0);
-            log.info("{} rotated in {} ms: {}", rotated, took.toMillis(), rotated.expectedChange);
-            return new Rotation(user, session, old, state.catalog.describe(next, Optional.empty(), Optional.empty(), List.of()), took);
+        return built.handle((c, error) -> {
+            synchronized (routing.lock) {
+                if (c == null) {
+                    RoutingException e = new RoutingException(SocksReply.GENERAL_FAILURE, "rotation_failed",
+                            "no circuit through another exit could be built: " + CircuitRouting.unwrap(error).getMessage());
+                    throw new java.util.concurrent.CompletionException(routing.problem(rotated, e));
+                }
+                String change = rotated.expectedChange + " to " + routing.label(c.path().exit().fingerprint());
+                rotated.expectedChange = change; // recorded as the exit change by circuitLearned
+                routing.circuitLearned(rotated, epoch, instance, c);
+                Duration took = Duration.ofNanos(routing.nanoClock.getAsLong() - t0);
+                log.info("{} rotated in {} ms: {}", rotated, took.toMillis(), change);
+                ExitInfo next = routing.catalog.describe(c.path().exit().fingerprint(),
+                        Optional.of(c.path().exit().nickname()), Optional.of(c.id()), List.of());
+                return new Rotation(user, session, old, next, took);
+            }
         });
-    }
-
-    /** Binds the session to the plan's slot so nobody re-profiles it away while it is being set up. */
-    private void holdFor(Session s, Plan plan) {
-        Slot slot = plan.slotOrNull();
-        if (slot != null) {
-            state.bind(s, slot);
-        }
-    }
-
-    /** Completes once an instance runs the session's one-exit profile and the session is bound to it. */
-    private CompletableFuture<Void> pinnedSlotReady(Session s, int attemptsLeft) {
-        CompletableFuture<Void> wait;
-        synchronized (state.lock) {
-            if (s.pin == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            ExitProfile target = ExitProfile.one(s.pin);
-            if (s.slot != null && s.slot.usable() && s.slot.profile.sameExits(target)) {
-                s.slotGeneration = s.slot.generation;
-                return CompletableFuture.completedFuture(null);
-            }
-            if (s.slot != null && s.slot.applying != null && target.sameExits(s.slot.target)) {
-                wait = s.slot.applying;
-            } else {
-                Optional<Plan> plan;
-                try {
-                    plan = instances.planProfile(target, Set.of(s.pin), s, false, null);
-                } catch (RoutingException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-                if (plan.isEmpty()) {
-                    return CompletableFuture.failedFuture(state.problem(s, state.noInstanceFree(target)));
-                }
-                holdFor(s, plan.get());
-                if (plan.get() instanceof Go) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                wait = ((Wait) plan.get()).until();
-            }
-            if (attemptsLeft <= 1) {
-                return CompletableFuture.failedFuture(state.notPrepared(s.slot, null));
-            }
-        }
-        return wait.handle((v, e) -> null).thenComposeAsync(v -> pinnedSlotReady(s, attemptsLeft - 1));
     }
 }

@@ -12,6 +12,9 @@ import io.torgate.gateway.UpstreamCause;
 import io.torgate.torpool.control.StreamExit;
 import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.instance.InstanceState;
+import io.torgate.torpool.circuit.AttachedStreams;
+import io.torgate.torpool.circuit.CircuitStack;
+import io.torgate.torpool.circuit.InstanceCircuits;
 import io.torgate.torpool.instance.TorInstance;
 import io.torgate.torpool.session.Rotation;
 import io.torgate.torpool.session.SessionInfo;
@@ -32,31 +35,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes each new tunnel to an instance of a {@link TorPool} whose exit profile fits the request, re-profiling
- * an idle instance or starting a new one when none does (see {@link ExitProfile}).
+ * Routes each new tunnel through a circuit torgate builds on one instance of a {@link TorPool}: any instance
+ * serves every exit, country, pinned exit and session at the same time ({@link CircuitRouting}). Every instance
+ * gets a {@link CircuitStack} ({@link PoolCircuits}) that builds circuits by tor's path rules and attaches each
+ * stream to its isolation key's circuit.
  * <ul>
- *   <li>{@code country-…} / {@code exclude-…}: an instance whose {@code ExitNodes} are the running exits of
- *       that group, by fingerprint from the {@link NodeDirectory}. None running: refused with 0x04
- *       {@code no_exit_running} ("no exit in [de] is running", 502 over HTTP).</li>
- *   <li>{@code exit-FP} and strict sessions: an instance whose only exit is that relay. A strict session keeps
- *       exactly its exit; when the relay is gone its connections fail with 0x04 {@code session_exit_gone}
- *       and the session says why — never a silent switch.</li>
- *   <li>Flexible sessions ride their own circuit (IsolateSOCKSAuth) on a group instance while it lives; when
- *       it would not serve again they are held on their exit with a one-exit instance, or moved to another
- *       exit of the group if theirs is gone.</li>
- *   <li>{@code rotate-each}: a fresh isolation credential, hence a fresh circuit, per connection.</li>
+ *   <li>{@code country-…} / {@code exclude-…}: a circuit through one of the running exits of that group, by
+ *       fingerprint from the {@link NodeDirectory}. None running: refused with 0x04 {@code no_exit_running}.</li>
+ *   <li>{@code exit-FP}: a circuit through that relay; a relay whose policy rejects the port is refused with 0x02
+ *       {@code exit_policy_rejects}.</li>
+ *   <li>Sessions ride one circuit of their own. A strict session keeps exactly its exit; when the relay is gone its
+ *       connections fail with 0x04 {@code session_exit_gone} and the session says why — never a silent switch. A
+ *       flexible one keeps its exit while it runs, then moves within its group and says why.</li>
+ *   <li>{@code rotate-each}: a fresh circuit per connection.</li>
  * </ul>
- * Every tunnel's exit is learned from the instance's STREAM events and checked against the profile it was
- * routed under; a tunnel that left through any other exit is closed. Sessions are listed, rotated and removed
- * through {@link #sessions()}.
+ * Every tunnel's exit is also checked from the instance's STREAM events before the client is answered (by
+ * construction it is the circuit's; anything else is rejected, counted and logged as an error).
  * <p>
  * Without a directory ({@link #TorPoolRouter(TorPool)}), requests naming countries or exits are refused with
- * 0x02, and sessions keep the exit they first used by pinning it.
+ * 0x02; sessions keep the exit of their first circuit.
  * <p>
- * Non-blocking: {@link #route} and the observers run on Netty event loops; a route that needs a re-profiled or
- * new instance completes when it is ready.
+ * Non-blocking: {@link #route} and the observers run on Netty event loops; a route completes once its circuit is
+ * built (at once when a warm one fits).
  */
-public final class TorPoolRouter implements Router {
+public final class TorPoolRouter implements Router, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TorPoolRouter.class);
 
@@ -67,10 +69,16 @@ public final class TorPoolRouter implements Router {
      * only bounds a watch nobody cancelled, so it never leaves a waiter in the stream tracker for good.
      */
     static final Duration WATCH_LIMIT = Duration.ofMinutes(10);
+    public static final int DEFAULT_WARM_CIRCUITS = 2;
+    public static final int MAX_WARM_CIRCUITS = 32;
+    public static final int DEFAULT_WARM_GROUPS = 16;
+    public static final int DEFAULT_GROW_AT_TUNNELS = 512;
 
     private final TorPool pool;
     private final IsolationCredentials isolation;
-    private final ExitRouting routing;
+    private final PoolCircuits circuits;
+    private final CircuitRouting routing;
+    private final SessionControl sessionControl;
     private final Map<Long, CompletableFuture<StreamExit>> exitsByTunnel = new ConcurrentHashMap<>();
     private final List<ExitListener> exitListeners = new CopyOnWriteArrayList<>();
     private final Sessions sessions = new SessionsView();
@@ -95,8 +103,19 @@ public final class TorPoolRouter implements Router {
         } else {
             this.consensusView = null;
         }
-        this.routing = new ExitRouting(pool, b.directory == null ? null : new ExitCatalog(b.directory), b.selector,
-                System::nanoTime, new SecureRandom());
+        CircuitRouting[] routingRef = new CircuitRouting[1];
+        this.circuits = new PoolCircuits(pool, b.circuitSettings, stack -> {
+            CircuitRouting r = routingRef[0];
+            if (r != null) {
+                r.opened(stack);
+            }
+        });
+        WarmGroups warm = new WarmGroups(b.warmCircuits, b.warmGroups, circuits::open);
+        this.routing = new CircuitRouting(pool, circuits, b.directory == null ? null : new ExitCatalog(b.directory),
+                b.selector, System::nanoTime, new SecureRandom(), warm, b.growAtTunnels);
+        routingRef[0] = routing;
+        circuits.open().forEach(routing::opened); // stacks that opened before the routing existed
+        this.sessionControl = new SessionControl(routing, circuits, pool);
         pool.addListener((instance, from, to, reason) -> {
             if (!inService(to)) {
                 closeTunnels(instance, routing.instanceLeftService(instance, reason),
@@ -128,9 +147,43 @@ public final class TorPoolRouter implements Router {
         return sessions;
     }
 
-    /** Each instance's exit profile right now, by instance name. */
-    public Map<String, ExitProfile> profiles() {
-        return routing.profiles();
+    /** The circuit machinery of every instance in service (for metrics and tests). */
+    public PoolCircuits circuits() {
+        return circuits;
+    }
+
+    /** Sessions whose circuit lives on each instance of the pool (0 for none), by instance name. */
+    public Map<String, Integer> sessionsPerInstance() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        pool.instances().forEach(i -> out.put(i.name(), 0));
+        out.putAll(routing.sessionsPerInstance());
+        return out;
+    }
+
+    /** Circuits by state on each instance of the pool (all 0 while its circuit machinery is not up). */
+    public Map<String, InstanceCircuits.Counts> circuitCounts() {
+        Map<String, InstanceCircuits.Counts> out = new java.util.TreeMap<>();
+        for (TorInstance i : pool.instances()) {
+            out.put(i.name(), circuits.stack(i.name()).map(st -> st.circuits().counts())
+                    .orElse(new InstanceCircuits.Counts(0, 0, 0)));
+        }
+        return out;
+    }
+
+    /** Built, unused circuits per exit group, all instances together ("any" always listed). */
+    public Map<String, Integer> warmByGroup() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        out.put(WarmGroups.ANY, 0);
+        for (CircuitStack st : circuits.open()) {
+            st.circuits().warmByGroup().forEach((g, n) -> out.merge(g, n, Integer::sum));
+        }
+        return out;
+    }
+
+    /** Stops the circuit machinery (the pool's tors are the caller's to stop). */
+    @Override
+    public void close() {
+        circuits.close();
     }
 
     public void addExitListener(ExitListener listener) {
@@ -138,12 +191,13 @@ public final class TorPoolRouter implements Router {
     }
 
     /**
-     * Connections tor carried through an exit outside the profile they were routed under, rejected before their
-     * client was answered (their circuits closed, the clients routed again). Tor should never do this; a
-     * non-zero value is worth a look at the tor logs.
+     * Connections tor carried through an exit other than their circuit's, rejected before their client was
+     * answered (the clients routed again). By construction this never happens; a non-zero value is a bug.
      */
     public long wrongExitsRejected() {
-        return routing.wrongExits();
+        synchronized (routing.lock) {
+            return routing.wrongExits;
+        }
     }
 
     /** Established tunnels through this instance that have not closed yet. */
@@ -169,58 +223,61 @@ public final class TorPoolRouter implements Router {
         }
     }
 
-    /** Watches one routed tunnel: counts it against its instance and session, learns and checks its exit. */
+    /** Watches one routed tunnel: counts it against its instance and session, checks and reports its exit. */
     private final class Observer implements TunnelObserver {
-        private final ExitRouting.Routed routed;
+        private final CircuitRouting.Routed routed;
         private final long routedAtNanos;
         /** The exit future {@link #admit} waited on, reused once the tunnel is established. */
         private volatile CompletableFuture<StreamExit> admittedExit;
 
-        Observer(ExitRouting.Routed routed, long routedAtNanos) {
+        Observer(CircuitRouting.Routed routed, long routedAtNanos) {
             this.routed = routed;
             this.routedAtNanos = routedAtNanos;
         }
 
         /**
-         * Connections that ask for particular exits, and sessions, are answered only once tor's choice is known
-         * and checked ({@link ExitRouting#admit}); tor reports it (STREAM SUCCEEDED) as it answers the SOCKS
-         * CONNECT, so the wait is short. Connections for any exit without a session go ahead at once and their
-         * exit is learned afterwards.
+         * Connections that ask for particular exits, and sessions, are answered only once tor confirmed that their
+         * stream went down their circuit: the attachment ({@code ATTACHSTREAM} answered 250) to the route's circuit
+         * (or the key's rebuilt one) is known before tor even answers the SOCKS CONNECT, so this rarely waits. Any
+         * other circuit falls back to the exit tor reports for the stream (STREAM SUCCEEDED), checked against the
+         * route ({@link CircuitRouting#wrongExit}). Connections for any exit without a session go ahead at once;
+         * every tunnel's exit is checked again when SUCCEEDED arrives ({@link #established}).
          */
         @Override
         public CompletionStage<Void> admit(InetSocketAddress upstreamLocal) {
-            if (upstreamLocal == null || routed.profile().kind() == ExitProfile.Kind.ANY && routed.session() == null) {
+            if (upstreamLocal == null || routed.path().exits().isEmpty() && routed.session() == null) {
                 return CompletableFuture.completedFuture(null);
             }
-            TorInstance instance = routed.slot().instance;
-            CompletableFuture<StreamExit> exit = exitOf(instance, upstreamLocal);
-            admittedExit = exit;
-            return exit.thenCompose(e -> {
-                ExitRouting.Admission a = routing.admit(routed, e);
-                if (a.ok()) {
+            CompletableFuture<AttachedStreams.Attached> attached = routed.stack().attached()
+                    .attachedFrom(upstreamLocal.getPort(), routedAtNanos)
+                    .orTimeout(EXIT_LEARNING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return attached.thenCompose(a -> {
+                boolean ours = a.circuitId().equals(routed.circuit().id()) || routed.stack().circuits()
+                        .circuitOf(routed.key()).filter(c -> c.id().equals(a.circuitId()))
+                        .map(c -> routed.path().exits().isEmpty()
+                                || routed.path().exits().contains(c.path().exit().fingerprint()))
+                        .orElse(false);
+                if (ours) {
                     return CompletableFuture.<Void>completedFuture(null);
                 }
-                RetryRouteException retry = new RetryRouteException(a.reason(), a.detail());
-                if (a.closeCircuit() == null || instance.control().isEmpty()) {
-                    return CompletableFuture.<Void>failedFuture(retry);
-                }
-                // Closed before routing again, or tor could attach the retry to the same circuit.
-                return instance.control().get().closeCircuit(a.closeCircuit())
-                        .handle((v, closeError) -> { throw retry; });
+                CompletableFuture<StreamExit> exit = exitOf(routed.instance(), upstreamLocal);
+                admittedExit = exit;
+                return exit.thenCompose(e -> routing.wrongExit(routed, e)
+                        .<CompletableFuture<Void>>map(w -> CompletableFuture.failedFuture(new RetryRouteException("exit_outside_route", w)))
+                        .orElseGet(() -> CompletableFuture.completedFuture(null)));
             });
         }
 
         /**
          * Watches tor's STREAM events for this connection: the first time an exit says it could not resolve the
-         * name, the gateway answers the client at once ({@link ExitVerdict}) instead of waiting for tor to try
-         * other exits.
+         * name, the gateway answers the client at once ({@link ExitVerdict}) instead of waiting for tor.
          */
         @Override
         public CompletionStage<UpstreamCause> watch(InetSocketAddress upstreamLocal) {
             if (upstreamLocal == null) {
                 return null;
             }
-            CompletableFuture<Optional<String>> end = routed.slot().instance
+            CompletableFuture<Optional<String>> end = routed.instance()
                     .remoteEndFor(upstreamLocal.getPort(), routedAtNanos)
                     .orTimeout(WATCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             CompletableFuture<UpstreamCause> cause = end.thenApply(r -> r.flatMap(ExitVerdict::of).orElse(null));
@@ -230,7 +287,7 @@ public final class TorPoolRouter implements Router {
 
         @Override
         public void established(Tunnel tunnel) {
-            TorInstance instance = routed.slot().instance;
+            TorInstance instance = routed.instance();
             routing.established(routed, tunnel);
             InetSocketAddress local = tunnel.upstreamLocalAddress();
             CompletableFuture<StreamExit> exit = admittedExit;
@@ -254,7 +311,10 @@ public final class TorPoolRouter implements Router {
         }
 
         private void learned(Tunnel tunnel, TorInstance instance, StreamExit e) {
-            routing.exitLearned(routed, e);
+            if (routing.wrongExit(routed, e).isPresent()) {
+                tunnel.close("its stream left through an exit its route does not allow");
+                return;
+            }
             for (ExitListener l : exitListeners) {
                 try {
                     l.exitLearned(tunnel, instance, e);
@@ -282,22 +342,22 @@ public final class TorPoolRouter implements Router {
     private final class SessionsView implements Sessions {
         @Override
         public List<SessionInfo> list() {
-            return routing.sessions().list();
+            return sessionControl.list();
         }
 
         @Override
         public Optional<SessionInfo> get(String user, String session) {
-            return routing.sessions().get(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+            return sessionControl.get(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
         }
 
         @Override
         public CompletableFuture<Rotation> rotate(String user, String session) {
-            return routing.sessions().rotate(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
+            return sessionControl.rotate(Objects.requireNonNull(user, "user"), Objects.requireNonNull(session, "session"));
         }
 
         @Override
         public boolean remove(String user, String session) {
-            Optional<List<Tunnel>> tunnels = routing.sessions().remove(Objects.requireNonNull(user, "user"),
+            Optional<List<Tunnel>> tunnels = sessionControl.remove(Objects.requireNonNull(user, "user"),
                     Objects.requireNonNull(session, "session"));
             tunnels.ifPresent(list -> list.forEach(t -> t.close("session " + session + " of " + user + " was removed")));
             return tunnels.isPresent();
@@ -311,6 +371,10 @@ public final class TorPoolRouter implements Router {
         private boolean crossCheckConsensus = true;
         private IsolationCredentials isolation;
         private InstanceSelector selector = new FewestTunnelsSelector();
+        private int warmCircuits = DEFAULT_WARM_CIRCUITS;
+        private int warmGroups = DEFAULT_WARM_GROUPS;
+        private int growAtTunnels = DEFAULT_GROW_AT_TUNNELS;
+        private CircuitStack.Settings circuitSettings = CircuitStack.Settings.defaults();
 
         private Builder(TorPool pool) {
             this.pool = Objects.requireNonNull(pool, "pool");
@@ -345,6 +409,46 @@ public final class TorPoolRouter implements Router {
             return this;
         }
 
+        /**
+         * Built, unused circuits each instance keeps per exit group ("any", and each recently asked country group),
+         * so a new session or country does not wait for a circuit build; 0 turns warming off. Default
+         * {@value #DEFAULT_WARM_CIRCUITS}, at most {@value #MAX_WARM_CIRCUITS}.
+         */
+        public Builder warmCircuits(int perGroup) {
+            if (perGroup < 0 || perGroup > MAX_WARM_CIRCUITS) {
+                throw new IllegalArgumentException("warm circuits must be 0.." + MAX_WARM_CIRCUITS + ", not " + perGroup);
+            }
+            this.warmCircuits = perGroup;
+            return this;
+        }
+
+        /** How many country groups are kept warm besides "any" (the most recently asked); default {@value #DEFAULT_WARM_GROUPS}. */
+        public Builder warmGroups(int groups) {
+            if (groups < 0 || groups > 256) {
+                throw new IllegalArgumentException("warm groups must be 0..256, not " + groups);
+            }
+            this.warmGroups = groups;
+            return this;
+        }
+
+        /**
+         * The pool grows (while it may) once every instance carries this many live tunnels: instances exist for
+         * load, never for routes. 0: grow only when no instance is in service. Default {@value #DEFAULT_GROW_AT_TUNNELS}.
+         */
+        public Builder growAtTunnels(int tunnels) {
+            if (tunnels < 0) {
+                throw new IllegalArgumentException("grow-at tunnels must be >= 0, not " + tunnels);
+            }
+            this.growAtTunnels = tunnels;
+            return this;
+        }
+
+        /** Circuit build and stream attach timeouts (default {@link CircuitStack.Settings#defaults()}). */
+        public Builder circuitSettings(CircuitStack.Settings settings) {
+            this.circuitSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
         public TorPoolRouter build() {
             return new TorPoolRouter(this);
         }
@@ -352,6 +456,6 @@ public final class TorPoolRouter implements Router {
 
     @Override
     public String toString() {
-        return "TorPoolRouter[" + pool.instances().size() + " instances, max " + pool.maxSize() + "]";
+        return "TorPoolRouter[" + pool.instances().size() + " instances, up to " + pool.maxSize() + "]";
     }
 }

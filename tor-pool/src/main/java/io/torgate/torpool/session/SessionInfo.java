@@ -16,10 +16,11 @@ import java.util.Optional;
  *                      when its exit goes)
  * @param countries     the exit countries asked for; empty = any
  * @param excluded      the countries excluded
- * @param pinnedExit    the exit the session is held to with a one-exit instance profile: always for strict
- *                      sessions; for flexible ones after a rotation or a move
- * @param instance      the tor instance its connections go to, if bound to one right now
- * @param exit          the exit its latest connection actually used, learned from tor's stream events
+ * @param pinnedExit    the exit a strict session keeps (every circuit it gets leaves there); empty for flexible
+ *                      sessions, which keep their current exit while it runs
+ * @param instance      the tor instance its circuit lives on, if it has one right now
+ * @param exit          the exit of its circuit (what its connections use)
+ * @param circuit       the circuit torgate built for it: hops, when it was built and how long that took
  * @param created       when its first connection arrived
  * @param lastUsed      when it was last used (a connection routed or closed)
  * @param ttl           how long it lives after its last use
@@ -33,6 +34,7 @@ import java.util.Optional;
  */
 public record SessionInfo(String user, String session, Mode mode, List<String> countries, List<String> excluded,
                           Optional<String> pinnedExit, Optional<String> instance, Optional<ExitInfo> exit,
+                          Optional<CircuitInfo> circuit,
                           Instant created, Instant lastUsed, Duration ttl, Optional<Instant> expiresAt,
                           int liveTunnels, long connections, int rotations, int exitChanges,
                           Optional<String> lastExitChange, Optional<String> problem) {
@@ -46,6 +48,7 @@ public record SessionInfo(String user, String session, Mode mode, List<String> c
         Objects.requireNonNull(pinnedExit, "pinnedExit");
         Objects.requireNonNull(instance, "instance");
         Objects.requireNonNull(exit, "exit");
+        Objects.requireNonNull(circuit, "circuit");
         Objects.requireNonNull(created, "created");
         Objects.requireNonNull(lastUsed, "lastUsed");
         Objects.requireNonNull(ttl, "ttl");

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torgate.torpool.control.CircuitEvent;
 import io.torgate.torpool.control.ControlEventListener;
-import io.torgate.torpool.control.StreamEvent;
 import io.torgate.torpool.control.TorControl;
 import io.torgate.torpool.instance.InstanceState;
 import io.torgate.torpool.instance.TorInstance;
@@ -56,11 +55,12 @@ class CircuitBuildTestnetTest {
 
     @Test
     void pathsTorgateChoosesAreBuiltHopForHopAndStreamsLeaveThroughTheirExit(TestNetwork net) throws Exception {
-        Torrc torrc = net.clientTorrc().set("__LeaveStreamsUnattached", 1);
+        Torrc torrc = net.clientTorrc();
         instance = TorInstance.create(TorInstanceConfig.builder("circ-0", dir).extraTorrc(torrc).build());
         instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
         await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
         TorControl control = instance.control().orElseThrow();
+        control.setConf(CircuitStack.CONTROLLER_OPTIONS).get(10, TimeUnit.SECONDS); // as a CircuitStack does
 
         int port = net.whoamiUrl().getPort();
         NetworkView view = NetworkViewLoader.load(control).get(30, TimeUnit.SECONDS);
@@ -193,11 +193,12 @@ class CircuitBuildTestnetTest {
      */
     @Test
     void undecidedStreamsAreClosedAtTheDecisionTimeoutAndClosedOnesAnswerAtOnce(TestNetwork net) throws Exception {
-        Torrc torrc = net.clientTorrc().set("__LeaveStreamsUnattached", 1);
+        Torrc torrc = net.clientTorrc();
         instance = TorInstance.create(TorInstanceConfig.builder("circ-2", dir).extraTorrc(torrc).build());
         instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
         await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
         TorControl control = instance.control().orElseThrow();
+        control.setConf(CircuitStack.CONTROLLER_OPTIONS).get(10, TimeUnit.SECONDS); // as a CircuitStack does
         StreamAttachment attacher = new StreamAttachment(control, stream -> "never".equals(stream.socksUsername()
                 .orElse("")) ? new CompletableFuture<>()
                 : CompletableFuture.completedFuture(new StreamAttacher.Close(4, "test: policy")),

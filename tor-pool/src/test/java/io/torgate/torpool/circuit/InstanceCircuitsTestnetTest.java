@@ -72,10 +72,11 @@ class InstanceCircuitsTestnetTest {
     void keysNeverShareACircuitWarmOnesAreHandedOutAndAClosedOneIsReplacedThroughTheSameExit(TestNetwork net)
             throws Exception {
         instance = TorInstance.create(TorInstanceConfig.builder("keys-0", dir)
-                .extraTorrc(net.clientTorrc().set("__LeaveStreamsUnattached", 1)).build());
+                .extraTorrc(net.clientTorrc()).build());
         instance.start().get(READY.toSeconds(), TimeUnit.SECONDS);
         await().atMost(READY).until(() -> instance.state() == InstanceState.READY);
         TorControl control = instance.control().orElseThrow();
+        control.setConf(CircuitStack.CONTROLLER_OPTIONS).get(10, TimeUnit.SECONDS); // as a CircuitStack does
         NetworkView view = NetworkViewLoader.load(control).get(30, TimeUnit.SECONDS);
         List<String> guards = EntryGuards.up(control.getInfo("entry-guards").get(10, TimeUnit.SECONDS));
         timer = Executors.newSingleThreadScheduledExecutor();

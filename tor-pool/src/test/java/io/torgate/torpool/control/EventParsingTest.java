@@ -96,6 +96,13 @@ class EventParsingTest {
         assertThat(CircuitEvent.parse("15 FAILED PURPOSE=GENERAL").isHealthFailure()).as("no reason given").isTrue();
         assertThat(CircuitEvent.parse("16 CLOSED PURPOSE=GENERAL REASON=DESTROYED").isHealthFailure())
                 .as("closed after being built is not a build failure").isFalse();
+        CircuitEvent remote = CircuitEvent.parse("17 FAILED $" + FP_A + "~a0 PURPOSE=GENERAL REASON=DESTROYED"
+                + " REMOTE_REASON=CHANNEL_CLOSED");
+        assertThat(remote.remoteReason()).contains("CHANNEL_CLOSED");
+        assertThat(remote.isHealthFailure()).as("counted as a failed circuit").isTrue();
+        assertThat(remote.blamesThisTor()).as("a relay further on failed, not this tor").isFalse();
+        assertThat(CircuitEvent.parse("18 FAILED $" + FP_A + "~a0 PURPOSE=GENERAL REASON=TIMEOUT").blamesThisTor())
+                .isTrue();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.torgate.torpool.circuit.BuiltCircuit;
+import io.torgate.torpool.circuit.CircuitListener;
 import io.torgate.torpool.circuit.CircuitStack;
 import io.torgate.torpool.circuit.PathRequest;
 import io.torgate.torpool.instance.InstanceState;
@@ -73,14 +74,19 @@ class PoolCircuitsTestnetTest {
 
     @Test
     void everyExitAtOnceOnEachInstanceAndAfterARestartTheSameExitAgain(TestNetwork net) throws Exception {
-        pool = TorPool.create(TorPool.configs(2, "pc", dir,
-                b -> b.extraTorrc(net.clientTorrc().set("__LeaveStreamsUnattached", 1))));
+        // No __LeaveStreamsUnattached in the torrc: the stack sets it when it opens.
+        pool = TorPool.create(TorPool.configs(2, "pc", dir, b -> b.extraTorrc(net.clientTorrc())));
         pool.start().get(120, TimeUnit.SECONDS);
         circuits = new PoolCircuits(pool, new CircuitStack.Settings(Duration.ofSeconds(20), Duration.ofSeconds(20),
-                Duration.ofSeconds(2), new SplittableRandom(5), Clock.systemUTC(), n -> { }));
+                Duration.ofSeconds(2), new SplittableRandom(5), Clock.systemUTC(), CircuitListener.NONE));
         List<TorInstance> instances = pool.instances();
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> instances.stream().allMatch(i -> circuits.stack(i.name()).isPresent()));
+        for (TorInstance i : instances) {
+            var control = i.control().orElseThrow();
+            assertThat(control.getConf("__LeaveStreamsUnattached").get(10, TimeUnit.SECONDS)).as(i.name()).isEqualTo("1");
+            assertThat(control.getConf("LearnCircuitBuildTimeout").get(10, TimeUnit.SECONDS)).as(i.name()).isEqualTo("0");
+        }
 
         int port = net.whoamiUrl().getPort();
         List<TestRelay> exits = net.exits();
