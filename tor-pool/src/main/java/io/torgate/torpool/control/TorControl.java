@@ -77,7 +77,7 @@ public final class TorControl implements AutoCloseable {
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
-        var in = new LossDetectingInputStream(socket.getInputStream(), this::lose);
+        var in = new LossDetectingInputStream(new QuickAckInputStream(socket.getInputStream(), socket), this::lose);
         this.connection = new TorControlConnection(new InputStreamReader(in, StandardCharsets.UTF_8),
                 new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8));
         this.connection.addRawEventListener(this::dispatch);
