@@ -10,5 +10,11 @@ public enum UpstreamCause {
      * address (tor's RESOLVEFAILED). SOCKS5 {@code 0x04}, HTTP {@code 502} with {@code Proxy-Status} error
      * {@code dns_error} (RFC 9209 §2.3.2).
      */
-    DNS_ERROR
+    DNS_ERROR,
+    /**
+     * No circuit through the exit this connection needs could be built (the router gave up on it while the
+     * connection waited; the exit is likely down). SOCKS5 {@code 0x04}, HTTP {@code 502} with {@code Proxy-Status}
+     * error {@code destination_unavailable}.
+     */
+    NO_CIRCUIT
 }

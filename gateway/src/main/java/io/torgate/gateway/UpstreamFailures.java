@@ -76,6 +76,9 @@ final class UpstreamFailures {
             case DNS_ERROR:
                 return ConnectFailure.of(SocksReply.HOST_UNREACHABLE, "dns_error",
                         "the destination host name could not be resolved (the exit's resolver found no address)");
+            case NO_CIRCUIT:
+                return ConnectFailure.of(SocksReply.HOST_UNREACHABLE, "destination_unavailable",
+                        "no circuit through the exit this connection needs could be built (the exit may be down)");
             default:
                 throw new IllegalArgumentException("no answer for " + cause);
         }

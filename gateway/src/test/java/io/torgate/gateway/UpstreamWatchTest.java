@@ -142,6 +142,18 @@ class UpstreamWatchTest {
     }
 
     @Test
+    void aGeneralFailureOfAnUpstreamWhoseRouterFoundNoCircuitIsAnsweredAsUnreachableWithTheReason() throws Exception {
+        WatchingRouter router = new WatchingRouter(local -> CompletableFuture.supplyAsync(() -> UpstreamCause.NO_CIRCUIT,
+                CompletableFuture.delayedExecutor(100, java.util.concurrent.TimeUnit.MILLISECONDS)));
+        start(FakeSocks5Upstream.replying(0x01), router);
+        RawHttp.Response r = httpConnect();
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.header("Proxy-Status")).contains("error=destination_unavailable")
+                .contains("no circuit through the exit this connection needs could be built");
+        assertThat(socksConnect()).as("not 0x01: the cause is known").isEqualTo(0x04);
+    }
+
+    @Test
     void withoutACauseTheReplyCodeSpeaksAfterTheGrace() throws Exception {
         WatchingRouter router = new WatchingRouter(local -> new CompletableFuture<>());
         start(FakeSocks5Upstream.replying(0x04), router);

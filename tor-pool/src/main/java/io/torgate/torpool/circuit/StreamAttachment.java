@@ -83,8 +83,9 @@ public final class StreamAttachment implements ControlEventListener {
             if (error != null) {
                 boolean late = error instanceof java.util.concurrent.TimeoutException
                         || error.getCause() instanceof java.util.concurrent.TimeoutException;
-                log.debug("stream {} not attached ({}); closing it", e.id(), late ? "no decision within "
-                        + decisionTimeout.toMillis() + " ms" : error.toString());
+                String why = late ? "no decision within " + decisionTimeout.toMillis() + " ms" : error.toString();
+                log.debug("stream {} not attached ({}); closing it", e.id(), why);
+                attached.refused(e.id(), e.sourcePort(), why, System.nanoTime());
                 control.closeStream(e.id(), late ? END_TIMEOUT : END_MISC);
                 return;
             }
@@ -103,11 +104,15 @@ public final class StreamAttachment implements ControlEventListener {
                     } else {
                         // Closing answers the client now, where waiting would leave it to tor's two-minute limit.
                         log.debug("ATTACHSTREAM {} {} refused: {}", e.id(), a.circuitId(), x.getMessage());
+                        attached.refused(e.id(), e.sourcePort(), "its circuit closed before the stream was attached",
+                                System.nanoTime());
                         control.closeStream(e.id(), END_MISC);
                     }
                 });
             } else if (d instanceof StreamAttacher.Close c) {
                 log.debug("closing stream {}: {}", e.id(), c.why());
+                // Recorded first: the router's watch tells the client why before tor's SOCKS failure reaches it.
+                attached.refused(e.id(), e.sourcePort(), c.why(), System.nanoTime());
                 control.closeStream(e.id(), c.endReason());
             } else {
                 control.attachStream(e.id(), "0");

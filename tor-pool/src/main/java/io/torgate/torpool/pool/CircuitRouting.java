@@ -64,6 +64,7 @@ final class CircuitRouting {
     private static final int MAX_WAITS = 2;
 
     /** What a route hands to the router: where one connection goes and how it is tracked. */
+    /** @param circuit the key's circuit; null for an onion destination (tor's own rendezvous circuit carries it) */
     record Routed(TorInstance instance, CircuitStack stack, String key, boolean oneShot, PathRequest path,
                   BuiltCircuit circuit, Session session, int epoch, InetSocketAddress socks, String username,
                   String password) {
@@ -155,6 +156,18 @@ final class CircuitRouting {
                 }
                 key = s != null ? s.circuitKey() : credential.username();
                 epoch = s != null ? s.epoch : 0;
+                if (isOnion(request)) {
+                    // tor builds onion-service circuits itself (the attacher hands such streams back): no exit and no
+                    // circuit of torgate's to wait for or to check.
+                    pending.merge(placed.instance.name(), 1, Integer::sum);
+                    Optional<InetSocketAddress> socks = placed.instance.socksAddress();
+                    if (socks.isEmpty()) {
+                        throw noneReady();
+                    }
+                    result.complete(new Routed(placed.instance, placed.stack, key, false, path, null, s, epoch,
+                            socks.get(), key, s != null ? s.credentialPassword : credential.password()));
+                    return;
+                }
                 pending.merge(placed.instance.name(), 1, Integer::sum);
                 if (s != null) {
                     s.instance = placed.instance.name();
@@ -178,17 +191,21 @@ final class CircuitRouting {
         boolean oneShot = session == null && r.rotateEach();
         String password = session != null ? session.credentialPassword : credential.password();
         built.whenComplete((c, error) -> {
-            if (c != null) {
+            Optional<InetSocketAddress> socks = instance.socksAddress();
+            if (c != null && socks.isPresent()) {
                 synchronized (lock) {
                     if (session != null) {
                         circuitLearned(session, epoch, instance, c);
                     }
                 }
-                result.complete(new Routed(instance, stack, key, oneShot, path, c, session, epoch,
-                        instance.socksAddress().orElseThrow(), key, password));
+                result.complete(new Routed(instance, stack, key, oneShot, path, c, session, epoch, socks.get(), key,
+                        password));
                 return;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = c != null
+                    ? new RoutingException(SocksReply.GENERAL_FAILURE, "no_tor_ready", "tor instance '" + instance.name()
+                            + "' left service while the circuit was built (" + instance.state() + ")")
+                    : unwrap(error);
             RoutingException refusal;
             boolean retry = false;
             synchronized (lock) {
@@ -204,8 +221,10 @@ final class CircuitRouting {
                     String fp = path.exits().iterator().next();
                     health.mark(fp, cause.getMessage(), nanoClock.getAsLong());
                 }
+                boolean exitsFault = isReachability(cause)
+                        || cause instanceof CircuitBuildException b && b.reason().equals("exit_rejects_port");
                 if (session != null && !session.strict() && !moved && epoch == session.epoch
-                        && path.pinned() && session.heldExit() != null) {
+                        && path.pinned() && session.heldExit() != null && exitsFault) {
                     // A flexible session whose exit cannot be reached or rejects the port moves within its group.
                     String from = session.heldExit();
                     String why = refusal.detail();
@@ -536,6 +555,9 @@ final class CircuitRouting {
      * logged as an error, counted, and the connection routed again.
      */
     Optional<String> wrongExit(Routed r, StreamExit exit) {
+        if (r.circuit() == null) {
+            return Optional.empty(); // an onion service's rendezvous circuit has no exit to check
+        }
         String fp = exit.exit().map(Hop::fingerprint).filter(f -> !f.isEmpty()).orElse(null);
         if (fp != null && (r.path().exits().isEmpty() || r.path().exits().contains(fp))) {
             return Optional.empty();
@@ -654,6 +676,12 @@ final class CircuitRouting {
             out.append(out.length() == 0 ? "" : ", ").append(i.name()).append(' ').append(i.state());
         }
         return out.toString();
+    }
+
+    /** A {@code .onion} destination: tor reaches it through rendezvous circuits of its own. */
+    static boolean isOnion(ConnectRequest request) {
+        String host = request.destination().host();
+        return host != null && host.toLowerCase(java.util.Locale.ROOT).endsWith(".onion");
     }
 
     static boolean inService(InstanceState s) {

@@ -245,7 +245,8 @@ public final class TorPoolRouter implements Router, AutoCloseable {
          */
         @Override
         public CompletionStage<Void> admit(InetSocketAddress upstreamLocal) {
-            if (upstreamLocal == null || routed.path().exits().isEmpty() && routed.session() == null) {
+            if (upstreamLocal == null || routed.circuit() == null
+                    || routed.path().exits().isEmpty() && routed.session() == null) {
                 return CompletableFuture.completedFuture(null);
             }
             CompletableFuture<AttachedStreams.Attached> attached = routed.stack().attached()
@@ -280,8 +281,17 @@ public final class TorPoolRouter implements Router, AutoCloseable {
             CompletableFuture<Optional<String>> end = routed.instance()
                     .remoteEndFor(upstreamLocal.getPort(), routedAtNanos)
                     .orTimeout(WATCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-            CompletableFuture<UpstreamCause> cause = end.thenApply(r -> r.flatMap(ExitVerdict::of).orElse(null));
-            cause.whenComplete((v, e) -> end.cancel(false)); // the gateway's cancel reaches the tracker's waiter
+            // torgate itself closed the stream instead of attaching it: its circuit could not be (re)built.
+            CompletableFuture<AttachedStreams.Refused> refused = routed.stack().attached()
+                    .refusedFrom(upstreamLocal.getPort(), routedAtNanos)
+                    .orTimeout(WATCH_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<UpstreamCause> cause = new CompletableFuture<>();
+            end.whenComplete((r, e) -> cause.complete(r == null ? null : r.flatMap(ExitVerdict::of).orElse(null)));
+            refused.thenAccept(r -> cause.complete(UpstreamCause.NO_CIRCUIT));
+            cause.whenComplete((v, e) -> {
+                end.cancel(false); // the gateway's cancel reaches the tracker's waiter
+                refused.cancel(false);
+            });
             return cause;
         }
 

@@ -47,4 +47,17 @@ class AttachedStreamsTest {
         assertThat(f).isCancelled();
         assertThat(a.attachedFrom(42000, 0)).isCompleted();
     }
+
+    @Test
+    void aStreamTorgateClosedInsteadOfAttachingIsHeardByItsConnectionOnly() {
+        AttachedStreams a = new AttachedStreams();
+        CompletableFuture<AttachedStreams.Refused> mine = a.refusedFrom(43000, 100);
+        CompletableFuture<AttachedStreams.Refused> older = a.refusedFrom(43001, 500);
+        a.refused("9", OptionalInt.of(43000), "no circuit through exit7 after 3 attempt(s)", 200);
+        a.refused("10", OptionalInt.of(43001), "too early", 300);
+        assertThat(mine).isCompletedWithValueMatching(r -> r.why().startsWith("no circuit through exit7"));
+        assertThat(older).as("a refusal before this connection was routed is not its own").isNotDone();
+        a.ended("9");
+        assertThat(a.refusedFrom(43000, 0)).as("forgotten with its stream").isNotDone();
+    }
 }

@@ -175,6 +175,27 @@ class TorPoolRouterTestnetTest {
         assertThat(victim.pid().orElseThrow()).isNotEqualTo(pid);
     }
 
+    @Test
+    @Order(4)
+    void anOnionDestinationGoesToTorWithoutACircuitOfTorgatesOrAnExitCheck() throws Exception {
+        String onion = "a".repeat(56) + ".onion";
+        java.util.function.IntSupplier keyCircuits = () -> router.circuitCounts().values().stream()
+                .mapToInt(c -> c.inUse() + c.building()).sum();
+        int before = keyCircuits.getAsInt();
+        for (String user : List.of("olga-session-o1", "olga")) {
+            ConnectRequest r = new ConnectRequest(io.torgate.gateway.UsernameGrammar.parse(user),
+                    new io.torgate.gateway.Destination(onion, 80, io.torgate.gateway.Destination.Kind.DOMAIN),
+                    new InetSocketAddress("127.0.0.1", 40000), ConnectRequest.Protocol.SOCKS5);
+            Route route = router.route(r).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // tor builds the rendezvous circuits itself (the attacher hands .onion streams back), so there is no
+            // attachment of torgate's to wait for: a session's connection is admitted at once.
+            assertThat(route.observer().admit(new InetSocketAddress("127.0.0.1", 1)).toCompletableFuture())
+                    .as(user).isCompleted();
+            route.observer().failed(io.torgate.gateway.SocksReply.GENERAL_FAILURE, new java.nio.channels.ClosedChannelException());
+        }
+        assertThat(keyCircuits.getAsInt()).as("no circuit built for an onion destination").isEqualTo(before);
+    }
+
     private final Map<Route, ConnectRequest> requests = new ConcurrentHashMap<>();
 
     /** Routes sessions "pattern with 0, 1, 2 …" until one lands on {@code target}. */
