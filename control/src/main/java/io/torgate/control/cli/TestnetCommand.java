@@ -14,6 +14,7 @@ import io.torgate.torpool.directory.NodeDirectory;
 import io.torgate.torpool.pool.TorPool;
 import io.torgate.torpool.circuit.CircuitStack;
 import io.torgate.torpool.pool.TorPoolRouter;
+import io.torgate.torpool.testnet.OnionHost;
 import io.torgate.torpool.testnet.TestNetwork;
 import io.torgate.torpool.testnet.TestNetworkException;
 import io.torgate.torpool.testnet.TestRelay;
@@ -117,6 +118,13 @@ final class TestnetCommand implements Callable<Integer> {
                 out.println("  " + exit.nickname() + "  " + exit.country() + "  " + exit.fingerprint());
             }
             printPathRuleCases(out, net);
+            // An onion service of the network's own, serving the whoami page (its keys persist: the same address).
+            OnionHost onion = null;
+            try {
+                onion = fg.own(OnionHost.start(net, state.resolve("testnet-onion"), java.time.Duration.ofSeconds(30)));
+            } catch (TestNetworkException e) {
+                spec.commandLine().getErr().println("torgate testnet: no onion service this time: " + e.getMessage());
+            }
             // Its own database: testnet relays must never mix with the real network's in <state>/directory.
             NodeDirectory nodes = testnetDirectory(fg, net, state.resolve("testnet-directory"), settings.directory());
             int instances = settings.pool().instances();
@@ -158,6 +166,10 @@ final class TestnetCommand implements Callable<Integer> {
             out.println("Try it (the answer names the exit relay that carried the request):");
             out.println("  curl --socks5-hostname " + endpoint + " -U 'alice-session-demo:x' " + net.whoamiUrl());
             out.println("  curl -p -x http://bob:x@" + endpoint + " " + net.whoamiUrl());
+            if (onion != null) {
+                out.println("  curl --socks5-hostname " + endpoint + " -U 'alice:x' " + onion.url()
+                        + "   (the network's onion service)");
+            }
             out.println("Onionoo document of the network: " + net.onionooUrl() + "/details");
             out.println("Ctrl-C stops everything.");
             out.flush();

@@ -103,6 +103,19 @@ class TestnetEndToEndTest {
     }
 
     @Test
+    void thePrintedOnionCurlReachesTheNetworksOnionService() throws Exception {
+        Matcher m = Pattern.compile("curl --socks5-hostname 127\\.0\\.0\\.1:\\d+ -U 'alice:x' (http://[a-z2-7]{56}\\.onion/)")
+                .matcher(torgate.stdout());
+        assertThat(m.find()).as("an onion curl in:\n%s", torgate.stdout()).isTrue();
+        String url = m.group(1);
+        // Its descriptor reaches the network's HSDirs within seconds of its start: retry until then.
+        Curl.Result r = Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> Curl.run("--socks5-hostname", "127.0.0.1:" + port, "-U", "alice:x", url),
+                        c -> c.exitCode() == 0);
+        assertThat(json.readTree(r.body()).has("client")).as(r.body()).isTrue();
+    }
+
+    @Test
     void httpConnectAndTheJdkSocksClientAreCarriedByTestnetExits() throws Exception {
         Curl.Result r = Curl.run("-p", "-x", "http://bob:x@127.0.0.1:" + port, whoami);
         assertThat(r.exitCode()).as(r.stderr()).isZero();

@@ -135,10 +135,14 @@ final class CircuitRouting {
                 if (++operations % SWEEP_EVERY == 0) {
                     sweep();
                 }
+                if (isOnion(request)) {
+                    refuseOnion(request, demand);
+                }
                 if (r.session().isPresent() && !r.rotateEach()) {
                     s = sessionFor(r, credential);
                 }
-                path = s != null ? sessionPath(s, port) : connectionPath(demand, port);
+                path = isOnion(request) ? PathRequest.anyExit(port)
+                        : s != null ? sessionPath(s, port) : connectionPath(demand, port);
                 placed = place(request, s);
                 if (placed.until != null) {
                     if (waitsLeft <= 0) {
@@ -676,6 +680,22 @@ final class CircuitRouting {
             out.append(out.length() == 0 ? "" : ", ").append(i.name()).append(' ').append(i.state());
         }
         return out.toString();
+    }
+
+    /**
+     * An onion destination is refused before tor is asked when exit options come with it (an onion service is
+     * reached through rendezvous circuits, not an exit: 0x02) or when its name is malformed (0x04).
+     */
+    private static void refuseOnion(ConnectRequest request, ExitDemand demand) throws RoutingException {
+        if (!demand.isAny()) {
+            throw new RoutingException(SocksReply.NOT_ALLOWED_BY_RULESET, "onion_exit_options",
+                    "exit options (country, exclude, exit) do not apply to onion services: they are reached through"
+                            + " tor's rendezvous circuits, not an exit");
+        }
+        Optional<String> bad = OnionAddress.problem(request.destination().host());
+        if (bad.isPresent()) {
+            throw new RoutingException(SocksReply.HOST_UNREACHABLE, "onion_name_invalid", bad.get());
+        }
     }
 
     /** A {@code .onion} destination: tor reaches it through rendezvous circuits of its own. */

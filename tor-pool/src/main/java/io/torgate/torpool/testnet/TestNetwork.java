@@ -449,6 +449,11 @@ public final class TestNetwork implements AutoCloseable {
         return RelayTorrcs.client(layout);
     }
 
+    /** The tor executable the network runs (for more processes on it, e.g. {@link OnionHost}). */
+    TorBinary tor() {
+        return tor;
+    }
+
     /** Every relay, authorities first, then middles, then exits. */
     public List<TestRelay> relays() {
         return relays.values().stream().map(ManagedRelay::snapshot).toList();

@@ -92,13 +92,7 @@ class CircuitRoutingScaleTestnetTest {
 
     @AfterAll
     void stop() {
-        if (router != null) {
-            router.close();
-        }
-        PoolShutdown.close(gateway, pool);
-        if (directory != null) {
-            directory.close();
-        }
+        PoolShutdown.close(router, gateway, pool, directory);
         if (net != null) {
             net.close();
         }

@@ -110,10 +110,7 @@ class ExitRoutingTestnetTest {
 
     @AfterAll
     void stop() {
-        PoolShutdown.close(gateway, pool);
-        if (directory != null) {
-            directory.close();
-        }
+        PoolShutdown.close(router, gateway, pool, directory);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
