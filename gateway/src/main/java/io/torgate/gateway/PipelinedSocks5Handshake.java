@@ -53,10 +53,18 @@ final class PipelinedSocks5Handshake extends ChannelInboundHandlerAdapter {
 
     private Step step = Step.METHOD;
     private ByteBuf received;
+    private final java.util.function.IntFunction<ConnectFailure> replyFailure;
     /** The listener has heard the outcome. */
     private boolean reported;
 
     PipelinedSocks5Handshake(Destination destination, String username, String password, Listener listener) {
+        this(destination, username, password, listener, UpstreamFailures::upstreamReply);
+    }
+
+    /** @param replyFailure what a failure code of the CONNECT reply means to the client */
+    PipelinedSocks5Handshake(Destination destination, String username, String password, Listener listener,
+                             java.util.function.IntFunction<ConnectFailure> replyFailure) {
+        this.replyFailure = replyFailure;
         this.destination = destination;
         this.username = username;
         this.password = password;
@@ -197,7 +205,7 @@ final class PipelinedSocks5Handshake extends ChannelInboundHandlerAdapter {
             step = Step.DONE;
             if (status != 0) {
                 releaseReceived();
-                fail(ctx, UpstreamFailures.upstreamReply(status), new IllegalStateException(
+                fail(ctx, replyFailure.apply(status), new IllegalStateException(
                         "the upstream answered CONNECT with 0x" + Integer.toHexString(status)));
                 return;
             }

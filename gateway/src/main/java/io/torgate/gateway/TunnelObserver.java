@@ -40,6 +40,17 @@ public interface TunnelObserver {
         return null;
     }
 
+    /**
+     * A failure code the upstream answered the CONNECT with, named more precisely than the SOCKS5 table can (an
+     * upstream's own extensions, e.g. codes above 0x08). The refusal's reply, detail and reason become the
+     * client's answer instead of "the upstream proxy answered 0xNN". Must be quick.
+     *
+     * @return the refusal to answer with, or empty (the default) to pass the code through as it is
+     */
+    default java.util.Optional<RoutingException> explainReply(int code) {
+        return java.util.Optional.empty();
+    }
+
     /** The upstream accepted the CONNECT; the relay starts. */
     default void established(Tunnel tunnel) { }
 

@@ -199,7 +199,7 @@ final class UpstreamDialer {
                     public void failed(ConnectFailure failure, Throwable cause) {
                         dial.fail(failure, cause);
                     }
-                });
+                }, code -> UpstreamFailures.upstreamReply(code, route.observer()));
         ChannelFuture connect = bootstrap(loop, timeoutMillis)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -253,7 +253,7 @@ final class UpstreamDialer {
                 ch.pipeline().remove(PROXY);
                 dial.succeed(ch);
             } else if (capture.status() != null) {
-                dial.fail(UpstreamFailures.upstreamReply(capture.status()), f.cause());
+                dial.fail(UpstreamFailures.upstreamReply(capture.status(), route.observer()), f.cause());
             } else {
                 dial.fail(UpstreamFailures.proxyHandshake(f.cause()), f.cause());
             }

@@ -58,6 +58,16 @@ final class UpstreamFailures {
      * The upstream SOCKS5 server answered the CONNECT with a failure code: pass that code through unchanged,
      * it is the best description of what happened out there.
      */
+    static ConnectFailure upstreamReply(int code, TunnelObserver observer) {
+        java.util.Optional<RoutingException> named;
+        try {
+            named = observer == null ? java.util.Optional.empty() : observer.explainReply(code & 0xff);
+        } catch (RuntimeException e) {
+            named = java.util.Optional.empty();
+        }
+        return named.map(UpstreamFailures::refused).orElseGet(() -> upstreamReply(code));
+    }
+
     static ConnectFailure upstreamReply(int code) {
         SocksReply reply = SocksReply.of(code);
         String detail = String.format("the upstream proxy answered 0x%02x (%s)", code & 0xff,

@@ -67,6 +67,14 @@ class UpstreamWatchTest {
                         }
 
                         @Override
+                        public java.util.Optional<RoutingException> explainReply(int code) {
+                            // As tor-pool names tor's extended onion errors.
+                            return code == 0xF0 ? java.util.Optional.of(new RoutingException(SocksReply.HOST_UNREACHABLE,
+                                    "onion_not_found", "the onion service's descriptor was not found"))
+                                    : java.util.Optional.empty();
+                        }
+
+                        @Override
                         public void failed(SocksReply reply, Throwable cause) {
                             calls.add("failed:" + reply);
                         }
@@ -151,6 +159,24 @@ class UpstreamWatchTest {
         assertThat(r.header("Proxy-Status")).contains("error=destination_unavailable")
                 .contains("no circuit through the exit this connection needs could be built");
         assertThat(socksConnect()).as("not 0x01: the cause is known").isEqualTo(0x04);
+    }
+
+    @Test
+    void anUpstreamsOwnReplyCodeTheRouterCanNameIsAnsweredInItsWords() throws Exception {
+        WatchingRouter router = new WatchingRouter(local -> null);
+        start(FakeSocks5Upstream.replying(0xF0), router);
+        assertThat(socksConnect()).as("a standard code, not 0xF0").isEqualTo(0x04);
+        RawHttp.Response r = httpConnect();
+        assertThat(r.status()).isEqualTo(502);
+        assertThat(r.header("Proxy-Status")).contains("descriptor was not found");
+    }
+
+    @Test
+    void anUpstreamCodeTheRouterCannotNamePassesThroughAsItIs() throws Exception {
+        WatchingRouter router = new WatchingRouter(local -> null);
+        start(FakeSocks5Upstream.replying(0x05), router);
+        assertThat(socksConnect()).isEqualTo(0x05);
+        assertThat(httpConnect().header("Proxy-Status")).contains("0x05");
     }
 
     @Test

@@ -12,8 +12,10 @@ final class InstanceTorrc {
         Torrc extra = config.extraTorrc();
         Torrc torrc = new Torrc()
                 .set("DataDirectory", files.dataDir())
-                // IsolateSOCKSAuth: each isolation username/password gets its own circuits.
-                .set("SocksPort", "127.0.0.1:auto IsolateSOCKSAuth")
+                // IsolateSOCKSAuth: each isolation username/password gets its own circuits (onion services too: tor
+                // builds those). ExtendedErrors: onion failures get their own reply codes (0xF0-0xF7), which the
+                // router turns into the client's answer.
+                .set("SocksPort", "127.0.0.1:auto IsolateSOCKSAuth ExtendedErrors")
                 .set("ControlPort", "127.0.0.1:auto")
                 .set("ControlPortWriteToFile", files.controlPortFile())
                 .set("CookieAuthentication", 1)

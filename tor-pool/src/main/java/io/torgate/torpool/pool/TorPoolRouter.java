@@ -334,6 +334,12 @@ public final class TorPoolRouter implements Router, AutoCloseable {
             }
         }
 
+        /** tor's extended errors (onion services) in words; every other code passes through. */
+        @Override
+        public Optional<io.torgate.gateway.RoutingException> explainReply(int code) {
+            return OnionErrors.explain(code);
+        }
+
         @Override
         public void failed(SocksReply reply, Throwable cause) {
             routing.failed(routed, reply, cause);

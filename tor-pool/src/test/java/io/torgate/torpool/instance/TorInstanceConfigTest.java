@@ -60,7 +60,7 @@ class TorInstanceConfigTest {
         InstanceFiles files = new InstanceFiles(c.stateDir(), c.name());
         String torrc = InstanceTorrc.build(c, files, 4242).render();
         assertThat(torrc).contains("DataDirectory /tmp/state/c0/data\n")
-                .contains("SocksPort 127.0.0.1:auto IsolateSOCKSAuth\n")
+                .contains("SocksPort 127.0.0.1:auto IsolateSOCKSAuth ExtendedErrors\n")
                 .contains("ControlPort 127.0.0.1:auto\n")
                 .contains("ControlPortWriteToFile /tmp/state/c0/control-port\n")
                 .contains("CookieAuthentication 1\n")

@@ -160,4 +160,28 @@ class OnionThroughGatewayTestnetTest {
             assertThat(r.header("Proxy-Status")).contains("56 characters");
         }
     }
+
+    @Test
+    void anOnionNameWithoutADescriptorGetsTorsReasonInWordsWithinTheConnectTimeout() throws Exception {
+        String nowhere = OnionAddressTest.VALID.replace(".onion", "").substring(0, 56);
+        assertThat(OnionAddress.problem(nowhere + ".onion")).as("well formed").isEmpty();
+        long t0 = System.nanoTime();
+        try (Socks5TestClient c = Socks5TestClient.connect(gateway.address())) {
+            c.login("alice", "x");
+            assertThat(c.connectDomain(nowhere + ".onion", 80)).as("HOST_UNREACHABLE, not tor's 0xF0").isEqualTo(0x04);
+        }
+        long socksMs = (System.nanoTime() - t0) / 1_000_000;
+        try (Socket s = new Socket()) {
+            s.connect(gateway.address(), 5_000);
+            s.setSoTimeout(40_000);
+            String target = nowhere + ".onion:80";
+            RawHttp.send(s, "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\nProxy-Authorization: "
+                    + RawHttp.basic("bob", "x") + "\r\n\r\n");
+            RawHttp.Response r = RawHttp.read(s);
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.header("Proxy-Status")).contains("descriptor was not found");
+        }
+        log.info("MEASURE onion name without a descriptor answered over SOCKS5 in {} ms", socksMs);
+        assertThat(socksMs).as("within the connect timeout").isLessThan(30_000);
+    }
 }
