@@ -52,6 +52,14 @@ public final class CircuitBuilder implements ControlEventListener {
     private final CircuitListener listener;
     private final Clock clock;
     private final Map<String, Attempt> pending = new ConcurrentHashMap<>();
+    /** Ids of the circuits this builder launched lately (bounded), so their later events can be told apart. */
+    private final Map<String, Boolean> launched = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 16_384;
+                }
+            });
     /** Guarded by itself, together with the step from it to {@link #pending}. */
     private final Map<String, CircuitEvent> early = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -115,6 +123,11 @@ public final class CircuitBuilder implements ControlEventListener {
         start(q.request(), q.result());
     }
 
+    /** Whether this builder launched the circuit (among its last 16,384). */
+    public boolean launched(String circuitId) {
+        return launched.containsKey(circuitId);
+    }
+
     /** Builds waiting for a slot. */
     public int queued() {
         synchronized (queue) {
@@ -142,6 +155,7 @@ public final class CircuitBuilder implements ControlEventListener {
             CircuitEvent before;
             synchronized (early) { // against an event of this circuit that overtook the reply
                 pending.put(id, a);
+                launched.put(id, Boolean.TRUE);
                 before = early.remove(id);
             }
             if (before != null) {

@@ -104,9 +104,9 @@ public record CircuitEvent(
     }
 
     /**
-     * A health failure that points at this tor itself (its guard link, its network), not at a relay further on: a
+     * A health failure that points at this tor itself (its guard link, its network), not at a relay further on. A
      * failure a relay reported ({@code REMOTE_REASON}, e.g. a middle that could not reach a dead exit) says nothing
-     * about the instance, and torgate builds circuits through exits the user names, dead or not.
+     * about the instance when torgate chose the path (it builds circuits through exits users name, dead or not).
      */
     public boolean blamesThisTor() {
         return isHealthFailure() && remoteReason.isEmpty();

@@ -87,6 +87,8 @@ public final class TorInstance implements AutoCloseable {
     private long launchedAtNanos;
     private ScheduledFuture<?> timer;
     private EventWindow circuitFailures;
+    /** Which circuits a controller of torgate's built (see {@link #controllerCircuits}); none by default. */
+    private volatile java.util.function.Predicate<String> controllerCircuits = id -> false;
     private String degradedBecause;
     /** Highest circuit id seen this generation (tor numbers circuits upwards). */
     private long highestCircuitId;
@@ -228,6 +230,14 @@ public final class TorInstance implements AutoCloseable {
     /** Restarts since this instance was created (not counting explicit starts). */
     public int restartCount() {
         return restartCount;
+    }
+
+    /**
+     * Tells the supervisor which circuits torgate builds itself (by tor's circuit id): their failures count towards
+     * this instance's health only when tor's own end failed, not when a relay further on reported the failure.
+     */
+    public void controllerCircuits(java.util.function.Predicate<String> builtByTorgate) {
+        this.controllerCircuits = java.util.Objects.requireNonNull(builtByTorgate, "builtByTorgate");
     }
 
     public CircuitTracker circuits() {
@@ -392,7 +402,11 @@ public final class TorInstance implements AutoCloseable {
             @Override
             public void onCircuit(CircuitEvent event) {
                 submit(() -> noteCircuitId(g, event));
-                if (event.blamesThisTor()) {
+                // A circuit torgate built through the exit a user named fails at that exit when the exit is down
+                // (REMOTE_REASON): that says nothing about this tor. tor's own circuits count as they always did.
+                boolean counts = event.blamesThisTor()
+                        || event.isHealthFailure() && !controllerCircuits.test(event.id());
+                if (counts) {
                     submit(() -> onCircuitFailed(g, event));
                 } else if (event.status() == CircuitEvent.Status.BUILT && event.isGeneralExitCircuit()) {
                     // Only a full exit circuit shows recovery; one-hop directory circuits build regardless.

@@ -86,6 +86,7 @@ public final class PoolCircuits implements AutoCloseable {
             closeLater(old);
             next.whenComplete((s, e) -> {
                 if (s != null) {
+                    instance.controllerCircuits(s.builder()::launched);
                     try {
                         opened.accept(s);
                     } catch (RuntimeException ex) {
